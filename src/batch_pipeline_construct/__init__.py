@@ -1,0 +1,54 @@
+"""batch-pipeline-construct: files that land in S3 are processed by AWS Batch jobs.
+
+The public names are imported lazily, so that ``batch_pipeline_construct.runtime`` (the code that
+runs in the arrival Lambda and in job containers) can be imported where aws-cdk-lib is not
+installed, for example in a job image built with ``pip install --no-deps batch-pipeline-construct``.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import PipelineConfigurationError
+    from .options import (
+        AlarmOptions,
+        ArrivalOptions,
+        BucketOptions,
+        BulkOptions,
+        ComputeOptions,
+        ComputeType,
+        JobOptions,
+        TriggerOptions,
+    )
+    from .pipeline import BatchFilePipeline
+
+__all__ = [
+    "AlarmOptions",
+    "ArrivalOptions",
+    "BatchFilePipeline",
+    "BucketOptions",
+    "BulkOptions",
+    "ComputeOptions",
+    "ComputeType",
+    "JobOptions",
+    "PipelineConfigurationError",
+    "TriggerOptions",
+]
+
+_MODULE_OF = {
+    "BatchFilePipeline": ".pipeline",
+    "PipelineConfigurationError": ".errors",
+    **{name: ".options" for name in __all__ if name.endswith(("Options", "Type"))},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_MODULE_OF[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
