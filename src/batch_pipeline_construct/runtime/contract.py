@@ -1,0 +1,134 @@
+"""The job contract: what a job learns about the file it is for (public API).
+
+Every job gets these environment variables, so its container needs no AWS knowledge beyond
+reading and writing S3:
+
+``INPUT_BUCKET``, ``INPUT_KEY``
+    the object that arrived; the key decoded, as the user wrote it.
+``INPUT_URI``
+    ``s3://INPUT_BUCKET/INPUT_KEY``.
+``INPUT_VERSION_ID``
+    the object version, only when the input bucket is versioned.
+``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``
+    where results go; the prefix is the output root prefix, the input key and ``/``.
+``OUTPUT_URI``
+    ``s3://OUTPUT_BUCKET/OUTPUT_PREFIX``.
+``S3_INPUT_BUCKET``, ``S3_INPUT_OBJECT``, ``S3_OUTPUT_BUCKET``
+    the legacy names of ``INPUT_BUCKET``, ``INPUT_KEY`` and ``OUTPUT_BUCKET``.
+
+The same facts are attached to the job as Batch ``parameters`` (``inputBucket``, ``inputKey``,
+``inputUri``, ``outputUri`` and ``versionId``), so ``DescribeJobs`` and the job state change
+events tell which file a job was for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+JOB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+"""What AWS Batch accepts as a job name."""
+
+CONTRACT_VARIABLES = (
+    "INPUT_BUCKET",
+    "INPUT_KEY",
+    "INPUT_URI",
+    "INPUT_VERSION_ID",
+    "OUTPUT_BUCKET",
+    "OUTPUT_PREFIX",
+    "OUTPUT_URI",
+    "S3_INPUT_BUCKET",
+    "S3_INPUT_OBJECT",
+    "S3_OUTPUT_BUCKET",
+)
+"""Every environment variable name the contract can set."""
+
+_MAX_JOB_NAME = 128
+_HASH_LENGTH = 10
+_MAX_PREFIX = 40
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def output_prefix(input_key: str, output_root_prefix: str = "") -> str:
+    """Where the results for ``input_key`` go in the output bucket."""
+    return f"{output_root_prefix}{input_key}/"
+
+
+@dataclass(frozen=True)
+class JobContract:
+    """The contract of one job: which object it reads and where it writes."""
+
+    input_bucket: str
+    """The input object's bucket."""
+    input_key: str
+    """The input object's key, decoded."""
+    output_bucket: str
+    """The bucket results go to."""
+    output_prefix: str
+    """The key prefix results go under (ends with ``/``)."""
+    version_id: str | None = None
+    """The input object's version, when known."""
+
+    @property
+    def input_uri(self) -> str:
+        """``s3://`` URI of the input object."""
+        return f"s3://{self.input_bucket}/{self.input_key}"
+
+    @property
+    def output_uri(self) -> str:
+        """``s3://`` URI of the output prefix."""
+        return f"s3://{self.output_bucket}/{self.output_prefix}"
+
+    def environment(self) -> dict[str, str]:
+        """The contract's environment variables (see the module documentation)."""
+        env = {
+            "INPUT_BUCKET": self.input_bucket,
+            "INPUT_KEY": self.input_key,
+            "INPUT_URI": self.input_uri,
+            "OUTPUT_BUCKET": self.output_bucket,
+            "OUTPUT_PREFIX": self.output_prefix,
+            "OUTPUT_URI": self.output_uri,
+            "S3_INPUT_BUCKET": self.input_bucket,
+            "S3_INPUT_OBJECT": self.input_key,
+            "S3_OUTPUT_BUCKET": self.output_bucket,
+        }
+        if self.version_id is not None:
+            env["INPUT_VERSION_ID"] = self.version_id
+        return env
+
+    def parameters(self) -> dict[str, str]:
+        """The Batch job parameters that record which file the job is for."""
+        params = {
+            "inputBucket": self.input_bucket,
+            "inputKey": self.input_key,
+            "inputUri": self.input_uri,
+            "outputUri": self.output_uri,
+        }
+        if self.version_id is not None:
+            params["versionId"] = self.version_id
+        return params
+
+    def job_name(self, prefix: str) -> str:
+        """A readable, deterministic Batch job name for this object (see :func:`job_name`)."""
+        return job_name(prefix, self.input_key, self.input_bucket, self.version_id)
+
+
+def job_name(prefix: str, readable: str, *identity: str | None) -> str:
+    """A valid Batch job name: ``prefix``, the tail of ``readable``, and a hash of ``identity``.
+
+    Characters Batch does not allow become ``-``. The tail of ``readable`` is kept (for a key,
+    the file name) and the hash of ``readable`` and ``identity`` keeps two names apart whose
+    readable parts sanitize alike. The same arguments always give the same name.
+    """
+    digest = hashlib.sha256(
+        "\0".join([readable, *(part or "" for part in identity)]).encode()
+    ).hexdigest()[:_HASH_LENGTH]
+    head = _sanitize(prefix)[:_MAX_PREFIX].strip("-_")
+    room = _MAX_JOB_NAME - len(head) - _HASH_LENGTH - 2
+    tail = _sanitize(readable)[-room:].strip("-_")
+    return "-".join(part for part in (head, tail, digest) if part)
+
+
+def _sanitize(text: str) -> str:
+    return _UNSAFE.sub("-", text)

@@ -1,0 +1,134 @@
+"""What one arrival-function invocation works with: settings, clients, time left, parsing."""
+
+from __future__ import annotations
+
+import random as _random
+import time
+from collections.abc import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import clients
+from .dead_letter import send_to_dead_letter
+from .dispatch import Dispatcher
+from .idempotency import Ledger
+from .logs import log
+from .s3_events import MalformedMessage, S3Notification, parse_body
+from .settings import ArrivalSettings
+from .submission import Submitter
+
+SUBMIT_MARGIN_SECONDS = 5.0
+"""No SubmitJob retry starts later than this before the invocation's end."""
+LEASE_MARGIN_SECONDS = 10.0
+"""A claim's lease outlasts the invocation's end by this much (clock skew between hosts)."""
+
+
+class DeadLetterUnavailable(Exception):
+    """A malformed message could not be sent to the dead-letter queue, so it must stay queued."""
+
+
+class Invocation:
+    """One invocation: the dispatcher, the remaining time and the message reader."""
+
+    def __init__(
+        self,
+        settings: ArrivalSettings,
+        remaining_millis: Callable[[], int],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        """The pipeline's settings."""
+        self._remaining_millis = remaining_millis
+        remaining = remaining_millis() / 1000
+        submitter = Submitter.from_settings(
+            settings,
+            clients.batch(),
+            sleep=sleep,
+            random=random,
+            clock=clock,
+            deadline=clock() + remaining - SUBMIT_MARGIN_SECONDS,
+        )
+        ledger = (
+            Ledger(
+                clients.dynamodb(),
+                settings.idempotency_table,
+                ttl_seconds=settings.idempotency_ttl_seconds,
+            )
+            if settings.idempotency_table
+            else None
+        )
+        self.dispatcher = Dispatcher(
+            settings,
+            submitter,
+            ledger,
+            lease_seconds=remaining + LEASE_MARGIN_SECONDS,
+            wall_clock=wall_clock,
+        )
+        """Claims and submits files."""
+
+    def time_left(self) -> float:
+        """Seconds until the invocation times out."""
+        return self._remaining_millis() / 1000
+
+    def read(self, body: str, message_id: str) -> S3Notification | None:
+        """Parse a message body; None when it was malformed and is now in the dead-letter queue.
+
+        Raises :class:`DeadLetterUnavailable` when a malformed message could not be moved.
+        """
+        try:
+            notification = parse_body(body, self.settings.input_bucket)
+        except MalformedMessage as error:
+            self._dead_letter(body, message_id, error)
+            return None
+        for ignored in notification.ignored:
+            log(
+                "ignored",
+                reason=ignored.reason,
+                s3_event=ignored.event_name,
+                key=ignored.key,
+                message_id=message_id,
+            )
+        return notification
+
+    def _dead_letter(self, body: str, message_id: str, error: MalformedMessage) -> None:
+        url = self.settings.dead_letter_queue_url
+        if url is None:
+            log(
+                "malformed",
+                level="ERROR",
+                reason=error.reason,
+                detail=error.detail,
+                message_id=message_id,
+                dead_letter="no dead-letter queue configured",
+            )
+            raise DeadLetterUnavailable("no dead-letter queue URL in the settings") from error
+        try:
+            send_to_dead_letter(
+                clients.sqs(),
+                url,
+                body=body,
+                reason=error.reason,
+                detail=error.detail,
+                message_id=message_id,
+            )
+        except (ClientError, BotoCoreError) as send_error:
+            log(
+                "malformed",
+                level="ERROR",
+                reason=error.reason,
+                detail=error.detail,
+                message_id=message_id,
+                dead_letter=f"send failed: {send_error}",
+            )
+            raise DeadLetterUnavailable(str(send_error)) from send_error
+        log(
+            "dead-lettered",
+            level="WARNING",
+            reason=error.reason,
+            detail=error.detail,
+            message_id=message_id,
+        )
