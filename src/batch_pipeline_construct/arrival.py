@@ -1,0 +1,198 @@
+"""The arrival path: input bucket notifications -> SQS -> the arrival Lambda -> AWS Batch.
+
+The queue buffers bursts (S3 delivers at least once, SubmitJob is rate limited) and its
+dead-letter queue keeps whatever could not be submitted where an operator can see and re-drive it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import (
+    Duration,
+    RemovalPolicy,
+    aws_batch,
+    aws_dynamodb,
+    aws_iam,
+    aws_lambda,
+    aws_lambda_event_sources,
+    aws_logs,
+    aws_s3,
+    aws_s3_notifications,
+    aws_sqs,
+)
+from constructs import Construct
+
+from .options import ArrivalOptions, BulkOptions, TriggerOptions
+from .permissions import grant_object_write, grant_submit_to_every_revision
+from .queues import DEAD_LETTER_RETENTION, secure_queue
+from .runtime import idempotency, settings
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# The asset is the runtime/ package alone: the handler imports no CDK and boto3 comes with the
+# Lambda runtime. Caches are excluded so that the asset hash changes only when the code does.
+_RUNTIME_ASSET_EXCLUDE = ["*", "!runtime", "!runtime/**", "**/__pycache__", "**/*.pyc"]
+ARRIVAL_HANDLER = "runtime.arrival_handler.handler"
+
+# SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
+_VISIBILITY_TIMEOUT_FACTOR = 6
+# What runtime/idempotency.py calls: claim (conditional put), mark submitted, release, read a claim.
+_IDEMPOTENCY_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+)
+
+
+def arrival_code() -> aws_lambda.Code:
+    """The arrival function's code: the package's ``runtime`` folder, found relative to this file."""
+    return aws_lambda.Code.from_asset(str(_PACKAGE_DIR), exclude=_RUNTIME_ASSET_EXCLUDE)
+
+
+class ArrivalPath(Construct):
+    """The arrival queue and its dead-letter queue, the deduplication table and the arrival Lambda."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        input_bucket: aws_s3.IBucket,
+        output_bucket: aws_s3.IBucket,
+        job_queue: aws_batch.IJobQueue,
+        job_definition: aws_batch.IJobDefinition,
+        trigger: TriggerOptions,
+        arrival: ArrivalOptions,
+        bulk: BulkOptions | None,
+        output_prefix: str,
+        log_retention: aws_logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Bulk mode tops its batch up from the queue, so it needs time to gather thousands of files.
+        function_timeout = arrival.function_timeout if bulk is None else Duration.minutes(5)
+
+        self.dead_letter_queue = secure_queue(
+            self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
+        )
+        """Messages that failed ``max_receive_count`` times, and malformed ones, kept 14 days."""
+        self.queue = secure_queue(
+            self,
+            "Queue",
+            visibility_timeout=Duration.seconds(
+                function_timeout.to_seconds() * _VISIBILITY_TIMEOUT_FACTOR
+            ),
+            retention_period=DEAD_LETTER_RETENTION,
+            dead_letter_queue=aws_sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=arrival.max_receive_count
+            ),
+        )
+        """The queue between the input bucket's notifications and the arrival function."""
+
+        self.idempotency_table: aws_dynamodb.TableV2 | None = None
+        """The on-demand table that suppresses duplicate deliveries (None when deduplication is off)."""
+        if arrival.deduplication:
+            self.idempotency_table = aws_dynamodb.TableV2(
+                self,
+                "Submissions",
+                partition_key=aws_dynamodb.Attribute(
+                    name=idempotency.PARTITION_KEY, type=aws_dynamodb.AttributeType.STRING
+                ),
+                time_to_live_attribute=idempotency.TTL_ATTRIBUTE,
+                billing=aws_dynamodb.Billing.on_demand(),
+                point_in_time_recovery_specification=aws_dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True
+                ),
+                removal_policy=removal_policy,
+            )
+
+        log_group = aws_logs.LogGroup(
+            self, "FunctionLogs", retention=log_retention, removal_policy=removal_policy
+        )
+        role = aws_iam.Role(
+            self,
+            "FunctionRole",
+            assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Arrival function: submit jobs to the pipeline's queue, dead-letter malformed messages.",
+        )
+        log_group.grant_write(role)
+
+        environment = {
+            settings.JOB_QUEUE_ARN: job_queue.job_queue_arn,
+            settings.JOB_DEFINITION_NAME: job_definition.job_definition_name,
+            settings.INPUT_BUCKET: input_bucket.bucket_name,
+            settings.OUTPUT_BUCKET: output_bucket.bucket_name,
+            settings.OUTPUT_ROOT_PREFIX: output_prefix,
+            settings.DEAD_LETTER_QUEUE_URL: self.dead_letter_queue.queue_url,
+            settings.ARRIVAL_QUEUE_URL: self.queue.queue_url,
+        }
+        if self.idempotency_table is not None:
+            environment[settings.IDEMPOTENCY_TABLE] = self.idempotency_table.table_name
+            environment[settings.IDEMPOTENCY_TTL_SECONDS] = str(
+                int(arrival.deduplication_ttl.to_seconds())
+            )
+        if bulk is not None:
+            environment[settings.BULK_MODE] = "true"
+            environment[settings.BULK_MAX_FILES] = str(bulk.max_files_per_job)
+            environment[settings.MANIFEST_BUCKET] = output_bucket.bucket_name
+            environment[settings.MANIFEST_PREFIX] = bulk.manifest_prefix
+
+        self.function = aws_lambda.Function(
+            self,
+            "Function",
+            runtime=aws_lambda.Runtime.PYTHON_3_14,
+            architecture=aws_lambda.Architecture.ARM_64,
+            handler=ARRIVAL_HANDLER,
+            code=arrival_code(),
+            memory_size=256 if bulk is None else 1024,
+            timeout=function_timeout,
+            role=role,
+            log_group=log_group,
+            environment=environment,
+            description="Submits one AWS Batch job per file that arrives in the input bucket.",
+        )
+        """The arrival Lambda."""
+
+        self.function.add_event_source(
+            aws_lambda_event_sources.SqsEventSource(
+                self.queue,
+                batch_size=arrival.batch_size if bulk is None else 10_000,
+                max_batching_window=arrival.max_batching_window
+                if bulk is None
+                else bulk.batching_window,
+                max_concurrency=arrival.max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        self._grant(role, job_queue, job_definition, output_bucket, bulk)
+        destination = aws_s3_notifications.SqsDestination(self.queue)
+        for key_filter in _key_filters(trigger):
+            input_bucket.add_event_notification(
+                aws_s3.EventType.OBJECT_CREATED, destination, *key_filter
+            )
+
+    def _grant(
+        self,
+        role: aws_iam.IRole,
+        job_queue: aws_batch.IJobQueue,
+        job_definition: aws_batch.IJobDefinition,
+        output_bucket: aws_s3.IBucket,
+        bulk: BulkOptions | None,
+    ) -> None:
+        grant_submit_to_every_revision(role, job_queue, job_definition)
+        self.dead_letter_queue.grant_send_messages(role)
+        if self.idempotency_table is not None:
+            self.idempotency_table.grant(role, *_IDEMPOTENCY_ACTIONS)
+        if bulk is not None:
+            grant_object_write(output_bucket, role, f"{bulk.manifest_prefix}*")
+
+
+def _key_filters(trigger: TriggerOptions) -> list[list[aws_s3.NotificationKeyFilter]]:
+    """The filters of each S3 notification: one notification per suffix (S3 takes one suffix each)."""
+    if not trigger.prefix and not trigger.suffixes:
+        return [[]]
+    suffixes: list[str | None] = list(trigger.suffixes) or [None]
+    return [
+        [aws_s3.NotificationKeyFilter(prefix=trigger.prefix, suffix=suffix)] for suffix in suffixes
+    ]

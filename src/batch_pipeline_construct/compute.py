@@ -1,0 +1,266 @@
+"""Where and how jobs run: VPC, compute environment, job queue, job definition and image."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from aws_cdk import RemovalPolicy, aws_batch, aws_ec2, aws_ecr_assets, aws_ecs, aws_iam, aws_logs
+from constructs import Construct
+
+from .errors import PipelineConfigurationError
+from .options import ComputeOptions, ComputeType, JobOptions
+from .permissions import acknowledge_image_pull
+
+ManagedComputeEnvironment = (
+    aws_batch.FargateComputeEnvironment | aws_batch.ManagedEc2EcsComputeEnvironment
+)
+"""The compute environments a pipeline makes: Fargate, or managed EC2 for ECS."""
+
+
+def resolve_dockerfile(dockerfile_path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """Return (build context folder, Dockerfile name) for a folder or a Dockerfile path.
+
+    A relative path is taken relative to the current directory, where ``cdk synth`` runs the app,
+    as aws-cdk-lib does for every asset path a user gives.
+    """
+    path = Path(dockerfile_path).expanduser().resolve()
+    if path.is_dir():
+        if not (path / "Dockerfile").is_file():
+            raise PipelineConfigurationError(
+                "dockerfile_path",
+                str(dockerfile_path),
+                f"the folder {path} holds no file named Dockerfile; give the Dockerfile's path or its folder",
+            )
+        return path, "Dockerfile"
+    if path.is_file():
+        return path.parent, path.name
+    raise PipelineConfigurationError(
+        "dockerfile_path",
+        str(dockerfile_path),
+        f"nothing exists at {path} (relative paths start at {Path.cwd()}); give a folder with a "
+        "Dockerfile or the Dockerfile's path",
+    )
+
+
+def _retry_strategies() -> list[aws_batch.RetryStrategy]:
+    """Retry infrastructure failures, never the application's own non-zero exit.
+
+    Batch takes the first rule that matches, and allows five; the last is the explicit catch-all.
+    """
+    retry, exit_ = aws_batch.Action.RETRY, aws_batch.Action.EXIT
+    return [
+        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.SPOT_INSTANCE_RECLAIMED),
+        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.custom(on_status_reason="Host EC2*")),
+        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.CANNOT_PULL_CONTAINER),
+        aws_batch.RetryStrategy.of(
+            retry, aws_batch.Reason.custom(on_status_reason="ResourceInitializationError*")
+        ),
+        aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_reason="*")),
+    ]
+
+
+def _selects_public_subnets(vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelection) -> bool:
+    """Whether jobs land in public subnets, where Fargate needs a public IP to reach ECR."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).has_public
+
+
+class PipelineCompute(Construct):
+    """The VPC, the compute environment (scales to zero), the job queue and the job definition."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dockerfile_path: str | os.PathLike[str],
+        compute: ComputeOptions,
+        job: JobOptions,
+        vpc: aws_ec2.IVpc | None,
+        vpc_subnets: aws_ec2.SubnetSelection | None,
+        log_retention: aws_logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        context, dockerfile = resolve_dockerfile(dockerfile_path)
+
+        self.vpc: aws_ec2.IVpc = vpc or self._vpc(log_retention, removal_policy)
+        """The VPC the jobs run in."""
+        subnets = vpc_subnets or (
+            aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PUBLIC)
+            if vpc is None
+            else aws_ec2.SubnetSelection()
+        )
+        has_public_subnets = _selects_public_subnets(self.vpc, subnets)
+
+        self.compute_environment: ManagedComputeEnvironment = self._compute_environment(
+            compute, job, subnets
+        )
+        """The managed compute environment; it runs no instance while no job is queued."""
+
+        self.job_queue = aws_batch.JobQueue(
+            self,
+            "JobQueue",
+            compute_environments=[
+                aws_batch.OrderedComputeEnvironment(
+                    compute_environment=self.compute_environment, order=1
+                )
+            ],
+        )
+        """The queue the arrival function submits to."""
+
+        self.log_group = aws_logs.LogGroup(
+            self, "JobLogs", retention=log_retention, removal_policy=removal_policy
+        )
+        """Where the jobs' standard output and error go."""
+
+        self.job_role = aws_iam.Role(
+            self,
+            "JobRole",
+            assumed_by=aws_iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Role of the pipeline's job containers: read the input, write the output.",
+        )
+        """The role job containers run with; the pipeline grants it exactly what jobs need."""
+
+        platform = (
+            aws_ecr_assets.Platform.LINUX_ARM64
+            if compute.arm64
+            else aws_ecr_assets.Platform.LINUX_AMD64
+        )
+        self.image = aws_ecs.ContainerImage.from_asset(
+            str(context),
+            file=dockerfile,
+            platform=platform,
+            exclude=["cdk.out", "**/cdk.out", ".git"],
+        )
+        """The container image, built by CDK from ``dockerfile_path`` for the compute's CPU architecture."""
+
+        self.job_definition = aws_batch.EcsJobDefinition(
+            self,
+            "JobDefinition",
+            container=self._container(compute, job, has_public_subnets),
+            retry_attempts=job.retry_attempts,
+            retry_strategies=_retry_strategies(),
+            timeout=job.timeout,
+            propagate_tags=True,
+        )
+        """The job definition; jobs are submitted to its latest active revision."""
+
+    def _vpc(
+        self, log_retention: aws_logs.RetentionDays, removal_policy: RemovalPolicy
+    ) -> aws_ec2.Vpc:
+        # Public subnets and no NAT gateway: an idle pipeline costs nothing. S3 traffic takes the
+        # free gateway endpoint; jobs reach ECR and CloudWatch Logs through their public IP.
+        flow_logs = aws_logs.LogGroup(
+            self, "VpcFlowLogs", retention=log_retention, removal_policy=removal_policy
+        )
+        return aws_ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                aws_ec2.SubnetConfiguration(
+                    name="jobs", subnet_type=aws_ec2.SubnetType.PUBLIC, cidr_mask=20
+                )
+            ],
+            gateway_endpoints={
+                "S3": aws_ec2.GatewayVpcEndpointOptions(
+                    service=aws_ec2.GatewayVpcEndpointAwsService.S3
+                )
+            },
+            flow_logs={
+                "FlowLogs": aws_ec2.FlowLogOptions(
+                    destination=aws_ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+                    traffic_type=aws_ec2.FlowLogTrafficType.ALL,
+                )
+            },
+        )
+
+    def _compute_environment(
+        self, compute: ComputeOptions, job: JobOptions, subnets: aws_ec2.SubnetSelection
+    ) -> ManagedComputeEnvironment:
+        if compute.type is ComputeType.FARGATE:
+            return aws_batch.FargateComputeEnvironment(
+                self,
+                "ComputeEnvironment",
+                vpc=self.vpc,
+                vpc_subnets=subnets,
+                spot=compute.spot,
+                maxv_cpus=compute.max_vcpus,
+                replace_compute_environment=True,
+            )
+        instance_types = [aws_ec2.InstanceType(name) for name in compute.instance_types]
+        if not instance_types and job.gpus:
+            instance_types = [aws_ec2.InstanceType("g5" if not compute.arm64 else "g5g")]
+        return aws_batch.ManagedEc2EcsComputeEnvironment(
+            self,
+            "ComputeEnvironment",
+            vpc=self.vpc,
+            vpc_subnets=subnets,
+            spot=compute.spot,
+            minv_cpus=0,
+            maxv_cpus=compute.max_vcpus,
+            instance_types=instance_types or None,
+            use_optimal_instance_classes=not instance_types and not compute.arm64,
+            default_instance_classes=[aws_batch.DefaultInstanceClass.ARM64]
+            if compute.arm64 and not instance_types
+            else None,
+            allocation_strategy=(
+                aws_batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
+                if compute.spot
+                else aws_batch.AllocationStrategy.BEST_FIT_PROGRESSIVE
+            ),
+            images=(
+                [aws_batch.EcsMachineImage(image_type=aws_batch.EcsMachineImageType.ECS_AL2_NVIDIA)]
+                if job.gpus
+                else None
+            ),
+            replace_compute_environment=True,
+        )
+
+    def _container(
+        self, compute: ComputeOptions, job: JobOptions, has_public_subnets: bool
+    ) -> aws_batch.IEcsContainerDefinition:
+        execution_role = aws_iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=aws_iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Lets ECS pull the job image and write the job's logs; aws-cdk-lib adds exactly those grants.",
+        )
+        acknowledge_image_pull(execution_role)
+        common: dict[str, object] = {
+            "image": self.image,
+            "cpu": job.vcpus,
+            "memory": job.memory,
+            "command": list(job.command) if job.command is not None else None,
+            "environment": dict(job.environment) or None,
+            "job_role": self.job_role,
+            "execution_role": execution_role,
+            "logging": aws_ecs.LogDriver.aws_logs(stream_prefix="job", log_group=self.log_group),
+        }
+        if compute.type is ComputeType.FARGATE:
+            return aws_batch.EcsFargateContainerDefinition(
+                self,
+                "Container",
+                assign_public_ip=has_public_subnets,
+                fargate_cpu_architecture=aws_ecs.CpuArchitecture.ARM64
+                if compute.arm64
+                else aws_ecs.CpuArchitecture.X86_64,
+                fargate_operating_system_family=aws_ecs.OperatingSystemFamily.LINUX,
+                ephemeral_storage_size=job.ephemeral_storage,
+                **common,  # type: ignore[arg-type]
+            )
+        return aws_batch.EcsEc2ContainerDefinition(
+            self,
+            "Container",
+            gpu=job.gpus or None,
+            **common,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,381 @@
+"""Option groups of ``BatchFilePipeline``: frozen dataclasses, validated when the construct is built.
+
+Each field is documented by the string that follows it; that text, with the default, is what
+API.md shows. Every check raises :class:`PipelineConfigurationError` naming the prop, the
+value and what AWS allows, so a mistake surfaces at ``cdk synth`` instead of mid-deploy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
+
+from .errors import PipelineConfigurationError
+
+
+class ComputeType(enum.Enum):
+    """Where AWS Batch runs the jobs."""
+
+    FARGATE = "FARGATE"
+    """Serverless containers: nothing to manage, billed per second while a job runs."""
+
+    EC2 = "EC2"
+    """A managed EC2 compute environment: any instance type, GPUs, larger jobs."""
+
+
+@dataclass(frozen=True)
+class ComputeOptions:
+    """The compute environment the job queue runs on. It always scales down to zero."""
+
+    type: ComputeType = ComputeType.FARGATE
+    """Fargate or managed EC2. Default: Fargate."""
+
+    spot: bool = False
+    """Run on Spot capacity (cheaper, can be reclaimed; reclaimed jobs are retried). Default: off."""
+
+    max_vcpus: int = 256
+    """Upper bound of vCPUs the environment scales to (1..10,000). Default: 256."""
+
+    instance_types: Sequence[str] = ()
+    """EC2 only: instance types such as ``"g5.xlarge"`` or families such as ``"c7i"``.
+    Default: Batch's ``optimal`` types (or the GPU family ``g5`` when the job asks for GPUs)."""
+
+    arm64: bool = False
+    """Build the image for and run on Arm64 (Graviton) instead of x86-64. Default: x86-64."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
+        if not 1 <= self.max_vcpus <= 10_000:
+            raise PipelineConfigurationError(
+                "compute.max_vcpus", self.max_vcpus, "use a whole number from 1 to 10000"
+            )
+        if self.type is ComputeType.FARGATE and self.instance_types:
+            raise PipelineConfigurationError(
+                "compute.instance_types",
+                tuple(self.instance_types),
+                "instance types apply to ComputeType.EC2 only; leave them out for Fargate",
+            )
+        for instance_type in self.instance_types:
+            if not instance_type or " " in instance_type or instance_type != instance_type.lower():
+                raise PipelineConfigurationError(
+                    "compute.instance_types",
+                    instance_type,
+                    "each entry is an EC2 type or family in lower case, e.g. 'c7i.large' or 'g5'",
+                )
+
+
+# Fargate's supported (vCPU -> memory in MiB) combinations, as AWS Batch documents them.
+_FARGATE_MEMORY_MIB: dict[float, tuple[int, ...]] = {
+    0.25: (512, 1024, 2048),
+    0.5: tuple(range(1024, 4096 + 1, 1024)),
+    1.0: tuple(range(2048, 8192 + 1, 1024)),
+    2.0: tuple(range(4096, 16384 + 1, 1024)),
+    4.0: tuple(range(8192, 30720 + 1, 1024)),
+    8.0: tuple(range(16384, 61440 + 1, 4096)),
+    16.0: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What each job gets: resources, command, environment, time limit and retries."""
+
+    vcpus: float = 1
+    """vCPUs per job. Fargate allows 0.25, 0.5, 1, 2, 4, 8 or 16. Default: 1."""
+
+    memory: Size = field(default_factory=lambda: Size.gibibytes(2))
+    """Memory per job. On Fargate it must pair with ``vcpus`` as AWS documents. Default: 2 GiB."""
+
+    gpus: int = 0
+    """GPUs per job; EC2 compute only. Default: 0."""
+
+    command: Sequence[str] | None = None
+    """Command that overrides the image's CMD. Default: the image's own CMD/ENTRYPOINT."""
+
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment for every job, beside the job contract's variables. Default: none."""
+
+    timeout: Duration = field(default_factory=lambda: Duration.hours(1))
+    """Time after which Batch stops an attempt (60 seconds at least). Default: 1 hour."""
+
+    retry_attempts: int = 3
+    """Attempts per job (1..10). Only infrastructure failures (Spot reclaim, host or image pull
+    errors) are retried; a non-zero exit of your code is not. Default: 3."""
+
+    ephemeral_storage: Size | None = None
+    """Fargate only: task storage, 21..200 GiB. Default: Fargate's 20 GiB."""
+
+    def validate(self, compute: ComputeOptions) -> None:
+        """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
+        if self.vcpus <= 0:
+            raise PipelineConfigurationError("job.vcpus", self.vcpus, "use a positive number")
+        memory_mib = self.memory.to_mebibytes()
+        if memory_mib < 512:
+            raise PipelineConfigurationError(
+                "job.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
+            )
+        if self.gpus < 0:
+            raise PipelineConfigurationError("job.gpus", self.gpus, "use 0 or more")
+        timeout_seconds = self.timeout.to_seconds()
+        if timeout_seconds < 60:
+            raise PipelineConfigurationError(
+                "job.timeout", f"{timeout_seconds:g} seconds", "AWS Batch needs at least 60 seconds"
+            )
+        if not 1 <= self.retry_attempts <= 10:
+            raise PipelineConfigurationError(
+                "job.retry_attempts", self.retry_attempts, "AWS Batch allows 1 to 10 attempts"
+            )
+        reserved = sorted(set(self.environment) & _RESERVED_ENVIRONMENT)
+        if reserved:
+            raise PipelineConfigurationError(
+                "job.environment",
+                reserved,
+                "these names belong to the job contract and are set per job; choose other names",
+            )
+        if self.command is not None and not list(self.command):
+            raise PipelineConfigurationError(
+                "job.command", list(self.command), "give at least one word, or None"
+            )
+        if compute.type is ComputeType.FARGATE:
+            self._validate_fargate(memory_mib)
+        elif self.ephemeral_storage is not None:
+            raise PipelineConfigurationError(
+                "job.ephemeral_storage",
+                self.ephemeral_storage.to_gibibytes(),
+                "applies to Fargate only",
+            )
+
+    def _validate_fargate(self, memory_mib: float) -> None:
+        if self.gpus:
+            raise PipelineConfigurationError(
+                "job.gpus",
+                self.gpus,
+                "Fargate has no GPUs; use ComputeOptions(type=ComputeType.EC2)",
+            )
+        allowed_memory = _FARGATE_MEMORY_MIB.get(float(self.vcpus))
+        if allowed_memory is None:
+            raise PipelineConfigurationError(
+                "job.vcpus",
+                self.vcpus,
+                "Fargate allows " + ", ".join(f"{v:g}" for v in _FARGATE_MEMORY_MIB),
+            )
+        if memory_mib not in allowed_memory:
+            raise PipelineConfigurationError(
+                "job.memory",
+                f"{memory_mib:g} MiB",
+                f"with {self.vcpus:g} vCPU Fargate allows {_describe_mib(allowed_memory)}",
+            )
+        if (
+            self.ephemeral_storage is not None
+            and not 21 <= self.ephemeral_storage.to_gibibytes() <= 200
+        ):
+            raise PipelineConfigurationError(
+                "job.ephemeral_storage",
+                f"{self.ephemeral_storage.to_gibibytes():g} GiB",
+                "Fargate allows 21 to 200 GiB",
+            )
+
+
+_RESERVED_ENVIRONMENT = frozenset(
+    {
+        "INPUT_BUCKET",
+        "INPUT_KEY",
+        "INPUT_URI",
+        "OUTPUT_BUCKET",
+        "OUTPUT_PREFIX",
+        "OUTPUT_URI",
+        "S3_INPUT_BUCKET",
+        "S3_INPUT_OBJECT",
+        "S3_OUTPUT_BUCKET",
+        "MANIFEST_URI",
+    }
+)
+
+
+def _describe_mib(values: Sequence[int]) -> str:
+    step = values[1] - values[0] if len(values) > 1 else 0
+    if len(values) > 3 and all(b - a == step for a, b in pairwise(values)):
+        return f"{values[0]} to {values[-1]} MiB in steps of {step} MiB"
+    return ", ".join(str(v) for v in values) + " MiB"
+
+
+@dataclass(frozen=True)
+class TriggerOptions:
+    """Which new objects in the input bucket start a job."""
+
+    prefix: str | None = None
+    """Only keys that start with this, e.g. ``"incoming/"`` (no leading ``/``). Default: any key."""
+
+    suffixes: Sequence[str] = ()
+    """Only keys that end with one of these, e.g. ``(".csv", ".csv.gz")``. Default: any ending."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for filters S3 would never match."""
+        if self.prefix is not None and (not self.prefix or self.prefix.startswith("/")):
+            raise PipelineConfigurationError(
+                "trigger.prefix",
+                self.prefix,
+                "S3 keys have no leading '/'; write 'incoming/' rather than '/incoming/', or None",
+            )
+        if isinstance(self.suffixes, str):
+            raise PipelineConfigurationError(
+                "trigger.suffixes",
+                self.suffixes,
+                "give a list or tuple of suffixes, e.g. ('.csv',)",
+            )
+        if any(not suffix for suffix in self.suffixes) or len(set(self.suffixes)) != len(
+            self.suffixes
+        ):
+            raise PipelineConfigurationError(
+                "trigger.suffixes", tuple(self.suffixes), "suffixes must be non-empty and distinct"
+            )
+
+
+@dataclass(frozen=True)
+class BucketOptions:
+    """How the pipeline's own buckets are made (ignored for buckets you pass in)."""
+
+    encryption_key: aws_kms.IKey | None = None
+    """Encrypt the buckets with this KMS key instead of S3-managed keys. Default: S3-managed (SSE-S3)."""
+
+    versioned_input: bool = True
+    """Keep object versions in the input bucket (each upload is one job). Default: on."""
+
+    access_logs_bucket: aws_s3.IBucket | None = None
+    """Where S3 server access logs go. Default: a log bucket the pipeline creates."""
+
+    access_logs_retention: Duration = field(default_factory=lambda: Duration.days(365))
+    """How long server access logs are kept in the pipeline's log bucket. Default: 365 days."""
+
+
+@dataclass(frozen=True)
+class ArrivalOptions:
+    """The arrival path: the SQS queue between the input bucket and the arrival Lambda."""
+
+    batch_size: int = 10
+    """Messages per Lambda invocation (1..10,000; above 10 needs ``max_batching_window``). Default: 10."""
+
+    max_batching_window: Duration = field(default_factory=lambda: Duration.seconds(0))
+    """How long the event source gathers messages before invoking (0..300 s). Default: 0."""
+
+    max_concurrency: int = 5
+    """Most concurrent arrival invocations (2..1,000), so a burst cannot stampede SubmitJob. Default: 5."""
+
+    max_receive_count: int = 5
+    """Deliveries of a message before it moves to the dead-letter queue (1..1,000). Default: 5."""
+
+    function_timeout: Duration = field(default_factory=lambda: Duration.minutes(1))
+    """Arrival function timeout (the queue's visibility timeout is six times this). Default: 1 minute."""
+
+    deduplication: bool = True
+    """Suppress duplicate deliveries of one object version with an on-demand DynamoDB table. Default: on."""
+
+    deduplication_ttl: Duration = field(default_factory=lambda: Duration.days(7))
+    """How long a submission is remembered for deduplication. Default: 7 days."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for values Lambda or SQS would reject."""
+        window = self.max_batching_window.to_seconds()
+        if not 1 <= self.batch_size <= 10_000:
+            raise PipelineConfigurationError(
+                "arrival.batch_size", self.batch_size, "use 1 to 10000"
+            )
+        if not 0 <= window <= 300:
+            raise PipelineConfigurationError(
+                "arrival.max_batching_window", f"{window:g} seconds", "use 0 to 300 seconds"
+            )
+        if self.batch_size > 10 and window < 1:
+            raise PipelineConfigurationError(
+                "arrival.batch_size",
+                self.batch_size,
+                "above 10 messages Lambda needs arrival.max_batching_window of at least 1 second",
+            )
+        if not 2 <= self.max_concurrency <= 1000:
+            raise PipelineConfigurationError(
+                "arrival.max_concurrency", self.max_concurrency, "use 2 to 1000"
+            )
+        if not 1 <= self.max_receive_count <= 1000:
+            raise PipelineConfigurationError(
+                "arrival.max_receive_count", self.max_receive_count, "use 1 to 1000"
+            )
+        timeout = self.function_timeout.to_seconds()
+        if not 10 <= timeout <= 900:
+            raise PipelineConfigurationError(
+                "arrival.function_timeout", f"{timeout:g} seconds", "use 10 to 900 seconds"
+            )
+        if self.deduplication_ttl.to_seconds() < 3600:
+            raise PipelineConfigurationError(
+                "arrival.deduplication_ttl",
+                f"{self.deduplication_ttl.to_seconds():g} seconds",
+                "use at least 1 hour (S3 redeliveries can come hours later)",
+            )
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """Opt-in bulk mode: files arriving together are submitted as one AWS Batch array job.
+
+    The arrival function writes a manifest of the keys to the output bucket and submits one
+    array job per manifest; each child resolves its own file (see ``runtime.job_resolver``).
+    """
+
+    max_files_per_job: int = 10_000
+    """Most files in one array job (2..10,000, Batch's array size limit). Default: 10,000."""
+
+    batching_window: Duration = field(default_factory=lambda: Duration.seconds(60))
+    """How long arrivals are gathered before a manifest is written (1..300 s). Default: 60 s."""
+
+    manifest_prefix: str = "_manifests/"
+    """Where manifests are written in the output bucket. Default: ``_manifests/``."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""
+        if not 2 <= self.max_files_per_job <= 10_000:
+            raise PipelineConfigurationError(
+                "bulk.max_files_per_job",
+                self.max_files_per_job,
+                "AWS Batch array jobs hold 2 to 10000 children",
+            )
+        window = self.batching_window.to_seconds()
+        if not 1 <= window <= 300:
+            raise PipelineConfigurationError(
+                "bulk.batching_window", f"{window:g} seconds", "use 1 to 300 seconds"
+            )
+        if (
+            not self.manifest_prefix
+            or self.manifest_prefix.startswith("/")
+            or not self.manifest_prefix.endswith("/")
+        ):
+            raise PipelineConfigurationError(
+                "bulk.manifest_prefix",
+                self.manifest_prefix,
+                "a folder-like prefix such as '_manifests/'",
+            )
+
+
+@dataclass(frozen=True)
+class AlarmOptions:
+    """CloudWatch alarms on the pipeline's health: dead letters, arrival errors, failed jobs."""
+
+    enabled: bool = True
+    """Create the alarms. Default: on."""
+
+    topic: aws_sns.ITopic | None = None
+    """Where alarms notify. Default: the completion topic."""
+
+    failed_jobs_threshold: int = 1
+    """Failed jobs within ``period`` that raise the failed-jobs alarm. Default: 1."""
+
+    period: Duration = field(default_factory=lambda: Duration.minutes(5))
+    """The alarms' evaluation period. Default: 5 minutes."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for a threshold below 1."""
+        if self.failed_jobs_threshold < 1:
+            raise PipelineConfigurationError(
+                "alarms.failed_jobs_threshold", self.failed_jobs_threshold, "use 1 or more"
+            )

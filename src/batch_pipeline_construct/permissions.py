@@ -1,0 +1,114 @@
+"""Least-privilege grants of the pipeline, each acknowledging only the wildcard it cannot avoid.
+
+aws-cdk-lib's ``Bucket.grant_read`` also grants ``s3:List*`` and ``s3:GetBucket*``, which jobs do
+not need, so object access is granted action by action here. An object ARN ends in ``/*``
+because the keys are not known before files arrive: that wildcard, and only it, is acknowledged
+for cdk-nag (AwsSolutions-IAM5) on the exact resource, by the exact finding.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations, aws_batch, aws_iam, aws_s3
+from constructs import Construct, IConstruct
+
+_READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+_WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+
+
+def acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
+    """Acknowledge one AwsSolutions finding (e.g. ``AwsSolutions-SQS3``) on ``scope`` and its children."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason))
+
+
+def nag_text(scope: IConstruct, value: str) -> str:
+    """How cdk-nag writes ``value`` (an ARN that may hold tokens) in a finding's ID."""
+    return _render(Stack.of(scope).resolve(value))
+
+
+def _render(resolved: Any) -> str:
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, dict) and len(resolved) == 1:
+        ((function, argument),) = resolved.items()
+        if function == "Fn::Join":
+            delimiter, parts = argument
+            return str(delimiter).join(_render(part) for part in parts)
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{argument[0]}.{argument[1]}>"
+    return json.dumps(resolved, separators=(",", ":"))
+
+
+def _grant_objects(
+    bucket: aws_s3.IBucket,
+    role: aws_iam.IRole,
+    actions: tuple[str, ...],
+    key_pattern: str,
+    reason: str,
+) -> None:
+    resource = bucket.arn_for_objects(key_pattern)
+    aws_iam.Grant.add_to_principal(grantee=role, actions=list(actions), resource_arns=[resource])
+    acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_text(role, resource)}]", reason)
+
+
+def grant_object_read(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: str = "*") -> None:
+    """Let ``role`` read objects (any version) of ``bucket`` under ``key_pattern``, and nothing else."""
+    _grant_objects(
+        bucket,
+        role,
+        _READ_OBJECT_ACTIONS,
+        key_pattern,
+        "Jobs read whichever object arrived; keys are not known in advance.",
+    )
+    if bucket.encryption_key is not None:
+        bucket.encryption_key.grant_decrypt(role)
+
+
+def grant_object_write(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: str = "*") -> None:
+    """Let ``role`` write objects of ``bucket`` under ``key_pattern`` (single or multipart), and nothing else."""
+    _grant_objects(
+        bucket,
+        role,
+        _WRITE_OBJECT_ACTIONS,
+        key_pattern,
+        "Results are written under a prefix derived from each input key, which is not known in advance.",
+    )
+    if bucket.encryption_key is not None:
+        bucket.encryption_key.grant_encrypt_decrypt(role)
+
+
+def grant_submit_to_every_revision(
+    role: aws_iam.IRole, job_queue: aws_batch.IJobQueue, job_definition: aws_batch.IJobDefinition
+) -> None:
+    """Let ``role`` submit jobs to ``job_queue`` with any revision of ``job_definition``.
+
+    Jobs are submitted by the definition's name, so Batch runs its latest active revision; a
+    deploy registers a new revision, and a grant of one revision would break submissions in flight.
+    """
+    definition = Stack.of(role).format_arn(
+        service="batch", resource="job-definition", resource_name=job_definition.job_definition_name
+    )
+    every_revision = f"{definition}:*"
+    aws_iam.Grant.add_to_principal(
+        grantee=role,
+        actions=["batch:SubmitJob"],
+        resource_arns=[job_queue.job_queue_arn, definition, every_revision],
+    )
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::{nag_text(role, every_revision)}]",
+        "Every revision of this one job definition: a redeploy must not break submissions in flight.",
+    )
+
+
+def acknowledge_image_pull(execution_role: Construct) -> None:
+    """ECS's ``ecr:GetAuthorizationToken`` has no resource-level permissions: it needs ``*``."""
+    acknowledge(
+        execution_role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken supports no resource-level permissions; aws-cdk-lib grants it for the image pull.",
+    )

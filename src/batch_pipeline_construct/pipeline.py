@@ -1,0 +1,256 @@
+"""``BatchFilePipeline``: every file that lands in the input bucket is processed by an AWS Batch job."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from aws_cdk import (
+    RemovalPolicy,
+    aws_batch,
+    aws_cloudwatch,
+    aws_dynamodb,
+    aws_ec2,
+    aws_events,
+    aws_iam,
+    aws_kms,
+    aws_lambda,
+    aws_logs,
+    aws_s3,
+    aws_sns,
+    aws_sqs,
+)
+from constructs import Construct
+
+from .alarms import PipelineAlarms
+from .arrival import ArrivalPath
+from .completion import PipelineCompletion
+from .compute import ManagedComputeEnvironment, PipelineCompute
+from .errors import PipelineConfigurationError
+from .options import (
+    AlarmOptions,
+    ArrivalOptions,
+    BucketOptions,
+    BulkOptions,
+    ComputeOptions,
+    JobOptions,
+    TriggerOptions,
+)
+from .permissions import grant_object_read, grant_object_write
+from .security import acknowledge_unavoidable_findings
+from .storage import PipelineStorage
+
+
+class BatchFilePipeline(Construct):
+    """An S3 -> SQS -> Lambda -> AWS Batch -> S3 pipeline that runs your container on every new file.
+
+    A file that lands in ``input_bucket`` is queued, the arrival function submits one AWS Batch job
+    for it (or, with ``bulk``, one array job for many files), the job runs the image built from
+    ``dockerfile_path`` and writes to ``output_bucket``, and each job that SUCCEEDED or FAILED is
+    published to ``completion_topic``. Every job gets the job contract's environment variables
+    (``INPUT_BUCKET``, ``INPUT_KEY``, ``INPUT_URI``, ``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``,
+    ``OUTPUT_URI``). Defaults are secure and cost nothing while idle.
+
+    Example::
+
+        pipeline = BatchFilePipeline(self, "Pipeline", dockerfile_path="container")
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dockerfile_path: str | os.PathLike[str],
+        compute: ComputeOptions | None = None,
+        job: JobOptions | None = None,
+        trigger: TriggerOptions | None = None,
+        arrival: ArrivalOptions | None = None,
+        bulk: BulkOptions | None = None,
+        alarms: AlarmOptions | None = None,
+        input_bucket: aws_s3.IBucket | None = None,
+        output_bucket: aws_s3.IBucket | None = None,
+        bucket_options: BucketOptions | None = None,
+        output_prefix: str = "",
+        vpc: aws_ec2.IVpc | None = None,
+        vpc_subnets: aws_ec2.SubnetSelection | None = None,
+        completion_topic: aws_sns.ITopic | None = None,
+        topic_encryption_key: aws_kms.IKey | None = None,
+        notification_emails: Sequence[str] = (),
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_retention: aws_logs.RetentionDays = aws_logs.RetentionDays.THREE_MONTHS,
+    ) -> None:
+        """Build the pipeline.
+
+        :param dockerfile_path: A folder holding a ``Dockerfile``, or a Dockerfile's path (its folder is the build context). Relative paths start at the current directory.
+        :param compute: Fargate or EC2, Spot, instance types, max vCPUs. Default: Fargate, on-demand, 256 vCPUs at most.
+        :param job: vCPUs, memory, GPUs, command, extra environment, timeout, retries. Default: 1 vCPU, 2 GiB, 1 hour, 3 attempts.
+        :param trigger: Which keys start a job (prefix, suffixes). Default: every new object.
+        :param arrival: Arrival queue and function tuning (batching, concurrency, deduplication). Default: see ArrivalOptions.
+        :param bulk: Opt into bulk mode (array jobs from manifests). Default: per-file mode, one job per file.
+        :param alarms: Health alarms and where they notify. Default: on, notifying the completion topic.
+        :param input_bucket: Use this existing bucket for input. Default: a new bucket.
+        :param output_bucket: Use this existing bucket for output. Default: a new bucket.
+        :param bucket_options: Encryption, versioning and access logs of the buckets the pipeline creates. Default: SSE-S3, versioned input, a log bucket.
+        :param output_prefix: Prefix of every job's output, e.g. ``"results/"``. Default: none (the input key).
+        :param vpc: Run jobs in this VPC (share one between pipelines). Default: a new VPC with public subnets and no NAT gateway.
+        :param vpc_subnets: Subnets of ``vpc`` for the jobs. Default: the VPC's private subnets with egress if it has them, else public.
+        :param completion_topic: Publish job completions to this topic. Default: a new topic.
+        :param topic_encryption_key: Encrypt the new completion topic with this KMS key. Default: no KMS (TLS-only topic).
+        :param notification_emails: E-mail addresses subscribed to the completion topic. Default: none.
+        :param removal_policy: What happens to buckets, logs and the deduplication table when the stack is deleted. Default: RETAIN.
+        :param log_retention: Retention of every log group the pipeline creates. Default: three months.
+        """
+        super().__init__(scope, construct_id)
+        compute = compute or ComputeOptions()
+        job = job or JobOptions()
+        trigger = trigger or TriggerOptions()
+        arrival = arrival or ArrivalOptions()
+        alarms = alarms or AlarmOptions()
+        _validate(compute, job, trigger, arrival, bulk, alarms, output_prefix, vpc, vpc_subnets)
+        if input_bucket is not None and input_bucket is output_bucket:
+            _validate_shared_bucket(trigger, output_prefix, bulk)
+
+        storage = PipelineStorage(
+            self,
+            "Storage",
+            input_bucket=input_bucket,
+            output_bucket=output_bucket,
+            bucket_options=bucket_options,
+            removal_policy=removal_policy,
+        )
+        compute_parts = PipelineCompute(
+            self,
+            "Compute",
+            dockerfile_path=dockerfile_path,
+            compute=compute,
+            job=job,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        arrival_path = ArrivalPath(
+            self,
+            "Arrival",
+            input_bucket=storage.input_bucket,
+            output_bucket=storage.output_bucket,
+            job_queue=compute_parts.job_queue,
+            job_definition=compute_parts.job_definition,
+            trigger=trigger,
+            arrival=arrival,
+            bulk=bulk,
+            output_prefix=output_prefix,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        completion = PipelineCompletion(
+            self,
+            "Completion",
+            job_queue=compute_parts.job_queue,
+            topic=completion_topic,
+            topic_encryption_key=topic_encryption_key,
+            notification_emails=notification_emails,
+        )
+
+        grant_object_read(storage.input_bucket, compute_parts.job_role)
+        grant_object_write(storage.output_bucket, compute_parts.job_role, f"{output_prefix}*")
+        if bulk is not None:
+            grant_object_read(
+                storage.output_bucket, compute_parts.job_role, f"{bulk.manifest_prefix}*"
+            )
+
+        self.input_bucket: aws_s3.IBucket = storage.input_bucket
+        """Where users drop files; each new object (matching ``trigger``) starts a job."""
+        self.output_bucket: aws_s3.IBucket = storage.output_bucket
+        """Where jobs write their results, under ``OUTPUT_PREFIX``."""
+        self.access_logs_bucket: aws_s3.IBucket | None = storage.access_logs_bucket
+        """Server access logs of the pipeline's buckets (None when the pipeline creates no bucket)."""
+        self.vpc: aws_ec2.IVpc = compute_parts.vpc
+        """The VPC the jobs run in."""
+        self.compute_environment: ManagedComputeEnvironment = compute_parts.compute_environment
+        """The AWS Batch compute environment; it scales to zero when no job is queued."""
+        self.job_queue: aws_batch.JobQueue = compute_parts.job_queue
+        """The AWS Batch job queue the arrival function submits to."""
+        self.job_definition: aws_batch.EcsJobDefinition = compute_parts.job_definition
+        """The job definition; jobs run its latest active revision."""
+        self.job_role: aws_iam.IRole = compute_parts.job_role
+        """The role of the job containers: reads the input bucket, writes the output bucket."""
+        self.job_log_group: aws_logs.ILogGroup = compute_parts.log_group
+        """Where jobs' standard output and error go."""
+        self.arrival_function: aws_lambda.Function = arrival_path.function
+        """The Lambda that submits a job for each file that arrives."""
+        self.arrival_queue: aws_sqs.Queue = arrival_path.queue
+        """The SQS queue between the input bucket and the arrival function."""
+        self.arrival_dead_letter_queue: aws_sqs.Queue = arrival_path.dead_letter_queue
+        """Arrivals that could not be submitted, and malformed messages; re-drive them with the operator CLI."""
+        self.idempotency_table: aws_dynamodb.TableV2 | None = arrival_path.idempotency_table
+        """The table that suppresses duplicate deliveries (None when ``arrival.deduplication`` is off)."""
+        self.completion_topic: aws_sns.ITopic = completion.topic
+        """The SNS topic that receives one message per job that SUCCEEDED or FAILED."""
+        self.completion_rule: aws_events.Rule = completion.rule
+        """The EventBridge rule that feeds ``completion_topic`` from this job queue's events."""
+        self.completion_dead_letter_queue: aws_sqs.Queue = completion.dead_letter_queue
+        """Completion events EventBridge could not deliver to the topic."""
+        self.alarms: list[aws_cloudwatch.Alarm] = []
+        """The health alarms (empty when ``alarms.enabled`` is off)."""
+        if alarms.enabled:
+            self.alarms = PipelineAlarms(
+                self,
+                "Alarms",
+                options=alarms,
+                topic=alarms.topic or completion.topic,
+                dead_letter_queues={
+                    "Arrival": arrival_path.dead_letter_queue,
+                    "Completion": completion.dead_letter_queue,
+                },
+                arrival_function=arrival_path.function,
+                job_queue=compute_parts.job_queue,
+            ).alarms
+        acknowledge_unavoidable_findings(self)
+
+
+def _validate(
+    compute: ComputeOptions,
+    job: JobOptions,
+    trigger: TriggerOptions,
+    arrival: ArrivalOptions,
+    bulk: BulkOptions | None,
+    alarms: AlarmOptions,
+    output_prefix: str,
+    vpc: aws_ec2.IVpc | None,
+    vpc_subnets: aws_ec2.SubnetSelection | None,
+) -> None:
+    compute.validate()
+    job.validate(compute)
+    trigger.validate()
+    arrival.validate()
+    alarms.validate()
+    if bulk is not None:
+        bulk.validate()
+    if output_prefix and (output_prefix.startswith("/") or not output_prefix.endswith("/")):
+        raise PipelineConfigurationError(
+            "output_prefix",
+            output_prefix,
+            "a folder-like prefix without a leading '/', e.g. 'results/', or ''",
+        )
+    if vpc_subnets is not None and vpc is None:
+        raise PipelineConfigurationError(
+            "vpc_subnets", vpc_subnets, "subnets can only be chosen in a VPC you pass as vpc"
+        )
+
+
+def _validate_shared_bucket(
+    trigger: TriggerOptions, output_prefix: str, bulk: BulkOptions | None
+) -> None:
+    """One bucket for input and output must never let outputs (or manifests) trigger new jobs."""
+    written = [output_prefix] + ([bulk.manifest_prefix] if bulk else [])
+    if not trigger.prefix or any(
+        prefix.startswith(trigger.prefix) or not prefix for prefix in written
+    ):
+        raise PipelineConfigurationError(
+            "output_bucket",
+            "the input bucket",
+            "when input and output share a bucket, set trigger.prefix and an output_prefix outside it "
+            "(e.g. 'incoming/' and 'results/'), or every result would start another job",
+        )
