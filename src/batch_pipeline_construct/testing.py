@@ -80,12 +80,9 @@ def normalize_template(template: Mapping[str, Any]) -> dict[str, Any]:
     different hashes get different ones, so two assets stay distinguishable and a snapshot still
     notices an asset being added or removed. Everything else, including logical IDs, is kept.
 
-    Args:
-        template: a synthesized template, e.g. ``Template.from_stack(stack).to_json()``. It is
-            not modified.
-
-    Returns:
-        The normalized copy.
+    :param template: A synthesized template, e.g. ``Template.from_stack(stack).to_json()``.
+        It is not modified.
+    :returns: The normalized copy.
     """
     result: dict[str, Any] = copy.deepcopy(dict(template))
     _drop_cdk_bookkeeping(result)
@@ -226,7 +223,15 @@ if TYPE_CHECKING or _HAVE_SYRUPY:
             include: PropertyFilter | None = None,
             matcher: PropertyMatcher | None = None,
         ) -> SerializedData:
-            """Normalize ``data`` (a Stack or a template dict) and render it as JSON."""
+            """Normalize ``data`` (a Stack or a template dict) and render it as JSON.
+
+            :param data: An ``aws_cdk.Stack`` or a template ``dict``.
+            :param exclude: As in syrupy: properties to leave out of the snapshot.
+            :param include: As in syrupy: the only properties to keep in the snapshot.
+            :param matcher: As in syrupy: replaces values (e.g. with ``path_type``) before
+                serializing.
+            :raises TypeError: For any other value.
+            """
             return super().serialize(
                 normalize_template(_template_of(data)),
                 exclude=exclude,
