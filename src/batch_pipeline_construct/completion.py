@@ -39,7 +39,8 @@ def completion_message() -> aws_events.RuleTargetInput:
     """What subscribers receive: which file, which job, which status and why, where the output is.
 
     In bulk mode ``manifestUri`` and ``arrayIndex`` name the file instead: entry ``arrayIndex`` of
-    the manifest (fields a job does not have are left out of the message).
+    the manifest. Fields an event does not carry (``manifestUri`` in per-file mode, ``exitCode`` of a
+    job that never started) are null.
     """
     field = aws_events.EventField.from_path
     return aws_events.RuleTargetInput.from_object(

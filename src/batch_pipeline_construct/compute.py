@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import RemovalPolicy, aws_batch, aws_ec2, aws_ecr_assets, aws_ecs, aws_iam, aws_logs
@@ -46,12 +47,13 @@ def resolve_dockerfile(dockerfile_path: str | os.PathLike[str]) -> tuple[Path, s
 def _retry_strategies() -> list[aws_batch.RetryStrategy]:
     """Retry infrastructure failures, never the application's own non-zero exit.
 
-    Batch takes the first rule that matches, and allows five; the last is the explicit catch-all.
+    Batch takes the first rule that matches (at most five). ``SPOT_INSTANCE_RECLAIMED`` is
+    aws-cdk-lib's ``Host EC2*`` status reason, which covers Spot reclaims and host failures; the
+    last rule is the explicit catch-all that ends every other failure, including exit codes.
     """
     retry, exit_ = aws_batch.Action.RETRY, aws_batch.Action.EXIT
     return [
         aws_batch.RetryStrategy.of(retry, aws_batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.custom(on_status_reason="Host EC2*")),
         aws_batch.RetryStrategy.of(retry, aws_batch.Reason.CANNOT_PULL_CONTAINER),
         aws_batch.RetryStrategy.of(
             retry, aws_batch.Reason.custom(on_status_reason="ResourceInitializationError*")
@@ -70,6 +72,24 @@ def _selects_public_subnets(vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelectio
         subnets=selection.subnets,
         subnet_type=selection.subnet_type,
     ).has_public
+
+
+def _split_instance_types(
+    names: Sequence[str],
+) -> tuple[list[aws_ec2.InstanceType], list[aws_ec2.InstanceClass]]:
+    """Sizes (``"g5.xlarge"``) are instance types; bare families (``"g5"``) are instance classes."""
+    types = [aws_ec2.InstanceType(name) for name in names if "." in name]
+    classes = []
+    for family in (name for name in names if "." not in name):
+        try:
+            classes.append(aws_ec2.InstanceClass[family.upper()])
+        except KeyError:
+            raise PipelineConfigurationError(
+                "compute.instance_types",
+                family,
+                "not an EC2 instance family aws-cdk-lib knows; give a size such as 'g5.xlarge'",
+            ) from None
+    return types, classes
 
 
 class PipelineCompute(Construct):
@@ -197,9 +217,12 @@ class PipelineCompute(Construct):
                 maxv_cpus=compute.max_vcpus,
                 replace_compute_environment=True,
             )
-        instance_types = [aws_ec2.InstanceType(name) for name in compute.instance_types]
-        if not instance_types and job.gpus:
-            instance_types = [aws_ec2.InstanceType("g5" if not compute.arm64 else "g5g")]
+        instance_types, instance_classes = _split_instance_types(compute.instance_types)
+        if not instance_types and not instance_classes and job.gpus:
+            instance_classes = [
+                aws_ec2.InstanceClass.G5G if compute.arm64 else aws_ec2.InstanceClass.G5
+            ]
+        chosen = bool(instance_types or instance_classes)
         return aws_batch.ManagedEc2EcsComputeEnvironment(
             self,
             "ComputeEnvironment",
@@ -209,10 +232,11 @@ class PipelineCompute(Construct):
             minv_cpus=0,
             maxv_cpus=compute.max_vcpus,
             instance_types=instance_types or None,
-            use_optimal_instance_classes=not instance_types and not compute.arm64,
-            default_instance_classes=[aws_batch.DefaultInstanceClass.ARM64]
-            if compute.arm64 and not instance_types
-            else None,
+            instance_classes=instance_classes or None,
+            use_optimal_instance_classes=not chosen and not compute.arm64,
+            default_instance_classes=(
+                [aws_batch.DefaultInstanceClass.ARM64] if compute.arm64 and not chosen else None
+            ),
             allocation_strategy=(
                 aws_batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
                 if compute.spot

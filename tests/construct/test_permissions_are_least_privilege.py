@@ -1,0 +1,70 @@
+"""IAM: the job reads the input and writes the output; the Lambda submits to this queue only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+
+def _statements(template: Template, role_fragment: str) -> list[dict[str, Any]]:
+    policies = template.find_resources("AWS::IAM::Policy")
+    found = [
+        statement
+        for policy in policies.values()
+        if any(role_fragment in role["Ref"] for role in policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert found, f"no policy for a role matching {role_fragment}"
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
+def test_job_role_reads_input_objects_and_writes_output_objects_only(
+    default_template: Template,
+) -> None:
+    statements = _statements(default_template, "JobRole")
+    actions = sorted(a for s in statements for a in _actions(s))
+    assert actions == [
+        "s3:AbortMultipartUpload",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+    ]
+    by_action = {a: s for s in statements for a in _actions(s)}
+    assert "Input" in str(by_action["s3:GetObject"]["Resource"])
+    assert "Output" in str(by_action["s3:PutObject"]["Resource"])
+    assert "Input" not in str(by_action["s3:PutObject"]["Resource"])
+
+
+def test_arrival_function_submits_to_this_queue_and_every_revision_of_its_definition(
+    default_template: Template,
+) -> None:
+    statements = _statements(default_template, "FunctionRole")
+    submit = next(s for s in statements if "batch:SubmitJob" in _actions(s))
+    assert _actions(submit) == ["batch:SubmitJob"]
+    queue_id = next(iter(default_template.find_resources("AWS::Batch::JobQueue")))
+    definitions = [r["Fn::Join"][1] for r in _resources(submit) if "Fn::Join" in r]
+    assert {"Fn::GetAtt": [queue_id, "JobQueueArn"]} in _resources(submit)
+    assert all(":job-definition/" in parts for parts in definitions)
+    # The definition by name, and every revision of it (name:*): nothing broader.
+    assert sorted(parts[-1] == ":*" for parts in definitions) == [False, True]
+
+
+def test_no_wildcard_action_and_no_wildcard_resource_but_the_image_pull(
+    default_template: Template,
+) -> None:
+    for policy_id, policy in default_template.find_resources("AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert not any(a == "*" or a.endswith(":*") for a in _actions(statement)), policy_id
+            if "*" in _resources(statement):
+                assert _actions(statement) == ["ecr:GetAuthorizationToken"], (policy_id, statement)
