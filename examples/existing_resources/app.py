@@ -10,6 +10,9 @@ topic: a pipeline is about 60 resources, so one stack holds several well below C
 500 resources per stack.
 """
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
@@ -26,6 +29,7 @@ SENSOR_EXPORTS_BUCKET = "acme-sensor-exports-eu-west-1"
 ACCESS_LOGS_BUCKET = "acme-s3-access-logs-eu-west-1"
 """The organisation's S3 server access log bucket (it must let S3 log delivery write to it)."""
 NOTIFICATION_EMAIL = "data-platform@example.com"
+CACHED_LOOKUPS = Path(__file__).resolve().parent / "cdk.context.json"
 
 
 class ExistingResourcesStack(cdk.Stack):
@@ -88,8 +92,10 @@ class ExistingResourcesStack(cdk.Stack):
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
-    """The example's CDK app (tests build it in-process, with the context ``cdk synth`` passes)."""
-    app = cdk.App(outdir=outdir)
+    """The example's CDK app (tests build it in-process)."""
+    # `cdk synth` passes cdk.context.json to the app itself (and it wins over this); reading it
+    # here too lets `python app.py` and in-process tests synthesize without the CLI.
+    app = cdk.App(outdir=outdir, context=json.loads(CACHED_LOOKUPS.read_text()))
     ExistingResourcesStack(app, "ExistingResourcesBatchPipelines", env=ENVIRONMENT)
     return app
 
