@@ -1,0 +1,214 @@
+"""The examples' job scripts process a real file in S3 (moto, real boto3 client) as in a job.
+
+Each script gets the job contract's environment, exactly as the pipeline builds it
+(``JobContract.environment()``), and must leave its result under ``OUTPUT_PREFIX``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from example_apps import EXAMPLES_DIR, load_module
+from moto import mock_aws
+
+from batch_pipeline_construct.runtime.contract import JobContract, output_prefix
+
+INPUT_BUCKET = "pipeline-input"
+OUTPUT_BUCKET = "pipeline-output"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real boto3 S3 client on moto, with the pipeline's two buckets."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=INPUT_BUCKET)
+        client.create_bucket(Bucket=OUTPUT_BUCKET)
+        yield client
+
+
+def _arrive(s3: Any, key: str, body: bytes) -> dict[str, str]:
+    """Upload ``body`` as ``key`` and return the environment the pipeline gives its job."""
+    s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
+    contract = JobContract(INPUT_BUCKET, key, OUTPUT_BUCKET, output_prefix(key))
+    return contract.environment()
+
+
+def _output_keys(s3: Any) -> list[str]:
+    listing = s3.list_objects_v2(Bucket=OUTPUT_BUCKET)
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def _json_object(s3: Any, key: str) -> Any:
+    response = s3.get_object(Bucket=OUTPUT_BUCKET, Key=key)
+    assert response["ContentType"] == "application/json"
+    return json.loads(response["Body"].read())
+
+
+def _job_script(example: str, script: str) -> ModuleType:
+    return load_module(
+        EXAMPLES_DIR / example / "container" / script, f"{example}_job_{script[:-3]}"
+    )
+
+
+# --- minimal: summary.json ----------------------------------------------------------------------
+
+
+def test_minimal_job_writes_a_summary_of_the_file_under_the_output_prefix(s3: Any) -> None:
+    process = _job_script("minimal", "process.py")
+    body = b"the quick brown fox\njumps over the lazy dog\nthe end"
+    key = "reports/März 2024/notes draft.txt"
+    environ = _arrive(s3, key, body)
+
+    written = process.run(environ, s3)
+
+    assert written == f"{key}/summary.json"
+    assert _output_keys(s3) == [written]
+    summary = _json_object(s3, written)
+    assert summary["input"] == f"s3://{INPUT_BUCKET}/{key}"
+    assert summary["bytes"] == len(body)
+    assert summary["sha256"] == hashlib.sha256(body).hexdigest()
+    assert summary["lines"] == 3
+    assert summary["words"] == 11
+    assert summary["top_words"][0] == ["the", 3]
+
+
+# --- gpu_spot: statistics.json ------------------------------------------------------------------
+
+DATASET = (
+    b"sample,temperature,pressure,label\n1,20.5,1013,a\n2,21.5,1009,b\n3,,1011,c\n4,22.0,1015,\n"
+)
+
+
+def _no_gpu() -> list[dict[str, Any]]:
+    return []
+
+
+def test_gpu_job_writes_column_statistics_of_a_csv_without_a_gpu(s3: Any) -> None:
+    analyse = _job_script("gpu_spot", "analyse.py")
+    key = "datasets/run 7/sensors.csv"
+    environ = _arrive(s3, key, DATASET)
+
+    written = analyse.run(environ, s3, gpus=_no_gpu)
+
+    assert written == f"{key}/statistics.json"
+    assert _output_keys(s3) == [written]
+    report = _json_object(s3, written)
+    assert report["input"] == f"s3://{INPUT_BUCKET}/{key}"
+    assert report["gpus"] == []
+    assert report["rows"] == 4
+    assert report["other_columns"] == ["label"]
+    temperature = report["numeric_columns"]["temperature"]
+    # The empty cell is skipped: three values.
+    assert temperature["count"] == 3
+    assert temperature["mean"] == pytest.approx(64.0 / 3)
+    assert temperature["stddev"] == pytest.approx(0.7637626, rel=1e-6)
+    assert (temperature["min"], temperature["max"]) == (20.5, 22.0)
+    assert report["numeric_columns"]["sample"]["max"] == 4
+
+
+def test_gpu_job_reads_gzip_compressed_datasets(s3: Any) -> None:
+    analyse = _job_script("gpu_spot", "analyse.py")
+    environ = _arrive(s3, "datasets/sensors.csv.gz", gzip.compress(DATASET))
+
+    report = _json_object(s3, analyse.run(environ, s3, gpus=_no_gpu))
+
+    assert report["rows"] == 4
+    assert report["numeric_columns"]["pressure"]["mean"] == pytest.approx(1012.0)
+
+
+def test_gpu_job_reports_the_gpus_nvidia_smi_lists(s3: Any) -> None:
+    analyse = _job_script("gpu_spot", "analyse.py")
+    calls: list[tuple[str, ...]] = []
+
+    def nvidia_smi(command: tuple[str, ...], **_: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(command)
+        return subprocess.CompletedProcess(
+            command, 0, stdout="0, NVIDIA A10G, 23028, 550.90.07\n", stderr=""
+        )
+
+    environ = {**_arrive(s3, "datasets/a.csv", DATASET), "REQUIRE_GPU": "true"}
+    report = _json_object(
+        s3, analyse.run(environ, s3, gpus=lambda: analyse.gpu_inventory(run=nvidia_smi))
+    )
+
+    assert calls and calls[0][0] == "nvidia-smi"
+    assert report["gpus"] == [
+        {"index": 0, "name": "NVIDIA A10G", "memory_mib": 23028, "driver": "550.90.07"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "nvidia_smi_outcome",
+    [FileNotFoundError("nvidia-smi"), subprocess.CompletedProcess((), 9, "", "no driver")],
+    ids=["nvidia-smi missing", "nvidia-smi fails"],
+)
+def test_gpu_inventory_is_empty_where_there_is_no_gpu(nvidia_smi_outcome: Any) -> None:
+    analyse = _job_script("gpu_spot", "analyse.py")
+
+    def nvidia_smi(command: tuple[str, ...], **_: Any) -> subprocess.CompletedProcess[str]:
+        if isinstance(nvidia_smi_outcome, Exception):
+            raise nvidia_smi_outcome
+        result: subprocess.CompletedProcess[str] = nvidia_smi_outcome
+        return result
+
+    assert analyse.gpu_inventory(run=nvidia_smi) == []
+
+
+def test_gpu_job_that_requires_a_gpu_fails_without_one_and_writes_nothing(s3: Any) -> None:
+    analyse = _job_script("gpu_spot", "analyse.py")
+    environ = {**_arrive(s3, "datasets/a.csv", DATASET), "REQUIRE_GPU": "true"}
+
+    with pytest.raises(analyse.NoGpuError, match="REQUIRE_GPU"):
+        analyse.run(environ, s3, gpus=_no_gpu)
+
+    assert _output_keys(s3) == []
+
+
+# --- existing_resources: archive + receipt.json -------------------------------------------------
+
+
+def test_archive_job_writes_a_gzip_archive_and_a_receipt_that_matches_the_original(
+    s3: Any,
+) -> None:
+    archive = _job_script("existing_resources", "archive.py")
+    body = bytes(range(256)) * 5000  # 1.2 MiB: more than one read chunk
+    key = "incoming/2024/Scan 0042.pdf"
+    environ = _arrive(s3, key, body)
+
+    written = archive.run(environ, s3)
+
+    prefix = f"{key}/"
+    assert written == f"{prefix}receipt.json"
+    assert _output_keys(s3) == [f"{prefix}Scan 0042.pdf.gz", written]
+    stored = s3.get_object(Bucket=OUTPUT_BUCKET, Key=f"{prefix}Scan 0042.pdf.gz")
+    assert stored["ContentType"] == "application/gzip"
+    compressed = stored["Body"].read()
+    assert gzip.decompress(compressed) == body
+    receipt = _json_object(s3, written)
+    assert receipt["original"] == {
+        "uri": f"s3://{INPUT_BUCKET}/{key}",
+        "version_id": None,
+        "bytes": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    assert receipt["archive"] == {
+        "uri": f"s3://{OUTPUT_BUCKET}/{prefix}Scan 0042.pdf.gz",
+        "bytes": len(compressed),
+        "encoding": "gzip",
+    }
