@@ -36,12 +36,11 @@ ARRIVAL_HANDLER = "runtime.arrival_handler.handler"
 
 # SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
 _VISIBILITY_TIMEOUT_FACTOR = 6
-# What runtime/idempotency.py calls: claim (conditional put), mark submitted, release, read a claim.
+# What runtime/idempotency.py calls: claim (conditional put), mark submitted, release.
 _IDEMPOTENCY_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
 )
 
 

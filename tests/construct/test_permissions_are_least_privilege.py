@@ -68,3 +68,11 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_the_image_pull(
             assert not any(a == "*" or a.endswith(":*") for a in _actions(statement)), policy_id
             if "*" in _resources(statement):
                 assert _actions(statement) == ["ecr:GetAuthorizationToken"], (policy_id, statement)
+
+
+def test_arrival_function_may_claim_mark_and_release_deduplication_entries_only(
+    default_template: Template,
+) -> None:
+    statements = _statements(default_template, "FunctionRole")
+    table_actions = sorted(a for s in statements for a in _actions(s) if a.startswith("dynamodb:"))
+    assert table_actions == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
