@@ -15,6 +15,8 @@ from itertools import pairwise
 from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
+from .runtime.contract import CONTRACT_VARIABLES
+from .runtime.job_resolver import MANIFEST_URI
 
 
 class ComputeType(enum.Enum):
@@ -180,20 +182,8 @@ class JobOptions:
             )
 
 
-_RESERVED_ENVIRONMENT = frozenset(
-    {
-        "INPUT_BUCKET",
-        "INPUT_KEY",
-        "INPUT_URI",
-        "OUTPUT_BUCKET",
-        "OUTPUT_PREFIX",
-        "OUTPUT_URI",
-        "S3_INPUT_BUCKET",
-        "S3_INPUT_OBJECT",
-        "S3_OUTPUT_BUCKET",
-        "MANIFEST_URI",
-    }
-)
+# Set per job by the arrival function (or the job resolver); a user's value would be overwritten.
+_RESERVED_ENVIRONMENT = frozenset((*CONTRACT_VARIABLES, MANIFEST_URI))
 
 
 def _describe_mib(values: Sequence[int]) -> str:
