@@ -4,7 +4,8 @@ The files of the invocation's messages are collected (each claimed in the idempo
 so duplicates are left out), then more messages are received from the arrival queue until
 ``bulk_max_files`` files are collected, the queue is empty or the invocation's time runs low.
 The files are written to a manifest (see :mod:`.manifest`) and one array job is submitted whose
-child ``i`` processes entry ``i``. A single file is submitted as a plain per-file job.
+child ``i`` processes entry ``i``. The manifest is written to ``manifest_bucket`` (the output
+bucket when unset) under ``manifest_prefix``. A single file is submitted as a plain per-file job.
 
 Messages received here are deleted once the job is submitted; if it is not, their claims are
 released and they are made visible again, and the invocation's own records are reported as
