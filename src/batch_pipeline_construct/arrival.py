@@ -156,7 +156,7 @@ class ArrivalPath(Construct):
         self.function.add_event_source(
             aws_lambda_event_sources.SqsEventSource(
                 self.queue,
-                batch_size=arrival.batch_size if bulk is None else 10_000,
+                batch_size=arrival.batch_size if bulk is None else bulk.max_files_per_job,
                 max_batching_window=arrival.max_batching_window
                 if bulk is None
                 else bulk.batching_window,
