@@ -34,7 +34,9 @@ def container(tmp_path: Path) -> Path:
     return Path(shutil.copytree(EXAMPLE / "container", tmp_path / "container"))
 
 
-def test_example_stack_matches_snapshot(template_snapshot: SnapshotAssertion, container: Path) -> None:
+def test_example_stack_matches_snapshot(
+    template_snapshot: SnapshotAssertion, container: Path
+) -> None:
     assert template_snapshot == _template(container)
 
 
