@@ -206,7 +206,7 @@ assert package is not None
 package.description = "Build the sdist and wheel into dist/ and check their metadata"
 package.reset("rm -rf dist")
 package.exec("uv build --python python3 --out-dir dist")
-package.exec("twine check --strict dist/*")
+package.exec("twine check --strict dist/*.whl dist/*.tar.gz")
 
 # `uv publish` is not how this project releases (see release.yml); keep one way to publish.
 project.remove_task("publish")
