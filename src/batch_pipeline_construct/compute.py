@@ -11,7 +11,7 @@ from constructs import Construct
 
 from .errors import PipelineConfigurationError
 from .options import ComputeOptions, ComputeType, JobOptions
-from .permissions import acknowledge_image_pull
+from .permissions import acknowledge, acknowledge_image_pull
 
 ManagedComputeEnvironment = (
     aws_batch.FargateComputeEnvironment | aws_batch.ManagedEc2EcsComputeEnvironment
@@ -223,7 +223,7 @@ class PipelineCompute(Construct):
                 aws_ec2.InstanceClass.G5G if compute.arm64 else aws_ec2.InstanceClass.G5
             ]
         chosen = bool(instance_types or instance_classes)
-        return aws_batch.ManagedEc2EcsComputeEnvironment(
+        environment = aws_batch.ManagedEc2EcsComputeEnvironment(
             self,
             "ComputeEnvironment",
             vpc=self.vpc,
@@ -249,6 +249,13 @@ class PipelineCompute(Construct):
             ),
             replace_compute_environment=True,
         )
+        acknowledge(
+            environment.node.find_child("InstanceProfileRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonEC2ContainerServiceforEC2Role]",
+            "The ECS container-instance policy AWS Batch needs on its EC2 hosts, kept current by AWS.",
+        )
+        return environment
 
     def _container(
         self, compute: ComputeOptions, job: JobOptions, has_public_subnets: bool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, aws_s3
+from aws_cdk import Names, RemovalPolicy, aws_s3
 from constructs import Construct
 
 from .errors import PipelineConfigurationError
@@ -59,12 +59,14 @@ class PipelineStorage(Construct):
                 auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
             )
 
+        # Unique per pipeline, so pipelines that share a log bucket never mix their logs.
+        logs_folder = Names.unique_id(self)
         self.input_bucket: aws_s3.IBucket = input_bucket or self._bucket(
-            "Input", versioned=options.versioned_input, logs_prefix="input/"
+            "Input", versioned=options.versioned_input, logs_prefix=f"{logs_folder}/input/"
         )
         """The bucket whose new objects start jobs."""
         self.output_bucket: aws_s3.IBucket = output_bucket or self._bucket(
-            "Output", versioned=False, logs_prefix="output/"
+            "Output", versioned=False, logs_prefix=f"{logs_folder}/output/"
         )
         """The bucket jobs write their results to."""
 

@@ -9,7 +9,7 @@ from aws_cdk import aws_ec2, aws_s3
 from aws_cdk.assertions import Template
 from pipeline_builders import resources
 
-from batch_pipeline_construct import BatchFilePipeline
+from batch_pipeline_construct import BatchFilePipeline, BucketOptions
 
 
 def test_existing_buckets_are_used_and_not_created(dockerfile_dir: Path) -> None:
@@ -62,3 +62,23 @@ def test_private_subnets_of_a_given_vpc_get_no_public_ip(dockerfile_dir: Path) -
     (environment,) = resources(template, "AWS::Batch::ComputeEnvironment").values()
     subnets = {s["Ref"] for s in environment["Properties"]["ComputeResources"]["Subnets"]}
     assert all("Private" in s for s in subnets)
+
+
+def test_pipelines_sharing_a_log_bucket_log_under_their_own_prefixes(dockerfile_dir: Path) -> None:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    logs = aws_s3.Bucket(stack, "Logs")
+    for name in ("A", "B"):
+        BatchFilePipeline(
+            stack,
+            name,
+            dockerfile_path=str(dockerfile_dir),
+            bucket_options=BucketOptions(access_logs_bucket=logs),
+        )
+    template = Template.from_stack(stack)
+    prefixes = [
+        b["Properties"]["LoggingConfiguration"]["LogFilePrefix"]
+        for b in resources(template, "AWS::S3::Bucket").values()
+        if "LoggingConfiguration" in b["Properties"]
+    ]
+    assert len(prefixes) == 4
+    assert len(set(prefixes)) == 4
