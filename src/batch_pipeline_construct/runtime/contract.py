@@ -27,6 +27,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+__all__ = [
+    "CONTRACT_VARIABLES",
+    "JOB_NAME_PATTERN",
+    "JobContract",
+    "job_name",
+    "output_prefix",
+]
+
 JOB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 """What AWS Batch accepts as a job name."""
 

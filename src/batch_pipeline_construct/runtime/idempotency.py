@@ -36,6 +36,17 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import ClientError
 
+__all__ = [
+    "PARTITION_KEY",
+    "PENDING",
+    "SUBMITTED",
+    "TTL_ATTRIBUTE",
+    "Claim",
+    "Ledger",
+    "Taken",
+    "dedupe_key",
+]
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 

@@ -31,6 +31,14 @@ from typing import TYPE_CHECKING
 from .contract import CONTRACT_VARIABLES
 from .manifest import contract_at, split_s3_uri
 
+__all__ = [
+    "ARRAY_INDEX",
+    "MANIFEST_URI",
+    "ContractUnavailable",
+    "main",
+    "resolve_contract",
+]
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 

@@ -17,6 +17,13 @@ from typing import Any
 
 from .contract import JobContract
 
+__all__ = [
+    "MANIFEST_VERSION",
+    "contract_at",
+    "manifest_body",
+    "split_s3_uri",
+]
+
 MANIFEST_VERSION = 1
 """The format version written in every manifest."""
 

@@ -30,6 +30,14 @@ from .s3_events import ObjectRef
 from .settings import ArrivalSettings
 from .submission import Submitter
 
+__all__ = [
+    "existing_objects",
+    "main",
+    "redrive",
+    "reprocess",
+    "settings_of_function",
+]
+
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
