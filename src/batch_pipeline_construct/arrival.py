@@ -26,7 +26,7 @@ from constructs import Construct
 from .options import ArrivalOptions, BulkOptions, TriggerOptions
 from .permissions import grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
-from .runtime import idempotency, settings
+from .runtime import settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # The asset is the runtime/ package alone: the handler imports no CDK and boto3 comes with the
@@ -96,9 +96,9 @@ class ArrivalPath(Construct):
                 self,
                 "Submissions",
                 partition_key=aws_dynamodb.Attribute(
-                    name=idempotency.PARTITION_KEY, type=aws_dynamodb.AttributeType.STRING
+                    name=settings.PARTITION_KEY, type=aws_dynamodb.AttributeType.STRING
                 ),
-                time_to_live_attribute=idempotency.TTL_ATTRIBUTE,
+                time_to_live_attribute=settings.TTL_ATTRIBUTE,
                 billing=aws_dynamodb.Billing.on_demand(),
                 point_in_time_recovery_specification=aws_dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True

@@ -12,7 +12,7 @@ from moto import mock_aws
 from runtime_pipeline import INPUT_BUCKET, JOB_DEFINITION, OUTPUT_BUCKET, Pipeline
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.idempotency import PARTITION_KEY, TTL_ATTRIBUTE
+from batch_pipeline_construct.runtime.settings import PARTITION_KEY, TTL_ATTRIBUTE
 
 
 @pytest.fixture(autouse=True)

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import ClientError
 
+from .settings import PARTITION_KEY, TTL_ATTRIBUTE
+
 __all__ = [
-    "PARTITION_KEY",
     "PENDING",
     "SUBMITTED",
-    "TTL_ATTRIBUTE",
     "Claim",
     "Ledger",
     "Taken",
@@ -51,11 +51,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from .s3_events import ObjectRef
-
-PARTITION_KEY = "pk"
-"""The table's partition key (type string)."""
-TTL_ATTRIBUTE = "expires_at"
-"""The table's TTL attribute (epoch seconds)."""
 
 PENDING = "PENDING"
 """Status of a claim whose job is being submitted."""

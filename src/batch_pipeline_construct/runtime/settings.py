@@ -26,6 +26,12 @@ BULK_MAX_FILES = "BPC_BULK_MAX_FILES"
 MANIFEST_BUCKET = "BPC_MANIFEST_BUCKET"
 MANIFEST_PREFIX = "BPC_MANIFEST_PREFIX"
 
+# The deduplication table's schema: the construct creates it, runtime/idempotency.py uses it.
+PARTITION_KEY = "pk"
+"""The deduplication table's partition key (type string)."""
+TTL_ATTRIBUTE = "expires_at"
+"""The table's TTL attribute (epoch seconds)."""
+
 
 @dataclass(frozen=True)
 class ArrivalSettings:
