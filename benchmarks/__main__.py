@@ -27,9 +27,15 @@ PARTS = ("synth", "cold-start", "arrival", "idle-cost")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS))
-    parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS)
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write every figure to this file"
+    )
     for module in (synth, cold_start, arrival):
         module.add_arguments(parser)
     args = parser.parse_args(argv)
@@ -63,7 +69,9 @@ def main(argv: list[str] | None = None) -> None:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         idle = (
-            pool.submit(idle_cost.run, assembly, {"minimal": minimal_outdir} if minimal_outdir else None)
+            pool.submit(
+                idle_cost.run, assembly, {"minimal": minimal_outdir} if minimal_outdir else None
+            )
             if "idle-cost" in parts
             else None
         )

@@ -73,8 +73,12 @@ def variants_app(app: cdk.App) -> None:
     nat = cdk.Stack(app, "NatVpc")
     vpc = aws_ec2.Vpc(nat, "Vpc", max_azs=2, nat_gateways=2)
     vpc.add_interface_endpoint("Ecr", service=aws_ec2.InterfaceVpcEndpointAwsService.ECR)
-    vpc.add_interface_endpoint("EcrDocker", service=aws_ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER)
-    vpc.add_interface_endpoint("Logs", service=aws_ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS)
+    vpc.add_interface_endpoint(
+        "EcrDocker", service=aws_ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER
+    )
+    vpc.add_interface_endpoint(
+        "Logs", service=aws_ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS
+    )
     BatchFilePipeline(nat, "Pipeline", dockerfile_path=CONTAINER, vpc=vpc)
 
     BatchFilePipeline(

@@ -18,10 +18,18 @@ Two patches make moto's SQS usable at 10,000+ messages without changing what it 
 retention check (which recomputed every queue attribute for every received message) and its
 receipt-handle lookup on delete (a scan of every message) are replaced by O(1) equivalents.
 
-For very large runs (``--backend memory``) the arrival queue, its dead-letter queue and the
-idempotency table are in-memory fakes with the same semantics (see :class:`MemoryQueue` and
-:class:`MemoryTable`), and moto's Batch records an array job without materializing its children
-(the children are counted from ``arrayProperties.size`` and the manifest).
+Backends (``--backend``):
+
+* ``moto``: every service is moto.
+* ``hybrid`` (the default up to 100,000 files): the idempotency table is
+  :class:`MemoryDynamoDbClient` (the Ledger's three conditional writes, with DynamoDB's semantics;
+  any other expression raises), because moto parses every condition expression anew (~3 ms a
+  call, two calls per file); SQS, S3 and Batch stay moto. With the same seed it gives the same
+  figures as ``moto``.
+* ``memory`` (the default above 100,000 files): the arrival queue and its dead-letter queue are
+  :class:`MemoryQueue` as well (visibility timeout, receive count, redrive after
+  maxReceiveCount), and moto's Batch records an array job without materializing its children
+  (they are counted from ``arrayProperties.size`` and checked against the manifest).
 """
 
 from __future__ import annotations
@@ -119,7 +127,9 @@ class Throttle:
         self.accepted += 1
 
 
-def _error(code: str, status: int, message: str, operation: str = "SubmitJob", **extra: Any) -> ClientError:
+def _error(
+    code: str, status: int, message: str, operation: str = "SubmitJob", **extra: Any
+) -> ClientError:
     return ClientError(
         {
             "Error": {"Code": code, "Message": message},
@@ -169,7 +179,9 @@ def patch_moto(sim: Simulation, *, materialize_array_children: bool) -> None:
 
     def retained(self: Any, queue_name: str, message: Any) -> bool:
         queue = self.get_queue(queue_name)
-        return int(queue.message_retention_period) + message.sent_timestamp / 1000 > sim.wall_clock()
+        return (
+            int(queue.message_retention_period) + message.sent_timestamp / 1000 > sim.wall_clock()
+        )
 
     sqs.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
 
@@ -196,10 +208,20 @@ def patch_moto(sim: Simulation, *, materialize_array_children: bool) -> None:
     if not materialize_array_children:
         original_submit = batch_simple.BatchSimpleBackend.submit_job
 
-        def submit_job(self: Any, job_name: str, job_def_id: str, job_queue: str, array_properties: dict[str, Any], *args: Any, **kwargs: Any) -> tuple[str, str, str]:
+        def submit_job(
+            self: Any,
+            job_name: str,
+            job_def_id: str,
+            job_queue: str,
+            array_properties: dict[str, Any],
+            *args: Any,
+            **kwargs: Any,
+        ) -> tuple[str, str, str]:
             size = (array_properties or {}).get("size")
             if size is None:
-                return original_submit(self, job_name, job_def_id, job_queue, array_properties, *args, **kwargs)
+                return original_submit(
+                    self, job_name, job_def_id, job_queue, array_properties, *args, **kwargs
+                )
             result = original_submit(self, job_name, job_def_id, job_queue, {}, *args, **kwargs)
             self.get_job_by_id(result[1]).array_properties = {"size": size}
             return result
@@ -228,7 +250,9 @@ class MotoResources:
     job_queue_arn: str
 
 
-def create_resources(*, visibility_timeout: int, max_receive_count: int, dedupe: bool) -> MotoResources:
+def create_resources(
+    *, visibility_timeout: int, max_receive_count: int, dedupe: bool
+) -> MotoResources:
     """Buckets, queues, table and Batch queue/definition, configured as the template says."""
     import boto3
 
@@ -237,9 +261,9 @@ def create_resources(*, visibility_timeout: int, max_receive_count: int, dedupe:
     s3.create_bucket(Bucket=OUTPUT_BUCKET)
     sqs = boto3.client("sqs")
     dead_letter_url = sqs.create_queue(QueueName="arrival-dlq")["QueueUrl"]
-    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dead_letter_arn = sqs.get_queue_attributes(
+        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     queue_url = sqs.create_queue(
         QueueName="arrival",
         Attributes={
@@ -297,7 +321,15 @@ class _Message:
 class MemoryQueue:
     """An SQS standard queue: visibility timeout, receive count, redrive after ``max_receive_count``."""
 
-    def __init__(self, sim: Simulation, url: str, *, visibility_timeout: float, max_receive_count: int | None, dead_letter: MemoryQueue | None) -> None:
+    def __init__(
+        self,
+        sim: Simulation,
+        url: str,
+        *,
+        visibility_timeout: float,
+        max_receive_count: int | None,
+        dead_letter: MemoryQueue | None,
+    ) -> None:
         self.sim = sim
         self.url = url
         self.visibility_timeout = visibility_timeout
@@ -323,7 +355,10 @@ class MemoryQueue:
         out: list[_Message] = []
         while self.ready and len(out) < count:
             message = self.ready.popleft()
-            if self.max_receive_count is not None and message.receive_count >= self.max_receive_count:
+            if (
+                self.max_receive_count is not None
+                and message.receive_count >= self.max_receive_count
+            ):
                 del self.by_id[message.message_id]
                 assert self.dead_letter is not None
                 self.dead_letter.send(message.body)
@@ -336,9 +371,23 @@ class MemoryQueue:
             out.append(message)
         return out
 
+    def next_visible(self) -> float | None:
+        """Seconds until the next hidden message becomes visible (0 if one is visible now)."""
+        self._release_due()
+        if self.ready:
+            return 0.0
+        while self.in_flight:
+            when, _, epoch, message = self.in_flight[0]
+            if epoch == message.epoch and message.message_id in self.by_id:
+                return max(0.0, when - self.sim.now)
+            heapq.heappop(self.in_flight)
+        return None
+
     def _hide(self, message: _Message, timeout: float) -> None:
         message.visible_at = self.sim.now + timeout
-        heapq.heappush(self.in_flight, (message.visible_at, next(self._seq), message.epoch, message))
+        heapq.heappush(
+            self.in_flight, (message.visible_at, next(self._seq), message.epoch, message)
+        )
         if timeout <= 0:
             self._release_due()
 
@@ -357,7 +406,9 @@ class MemorySqsClient:
         self._queues = queues
         self._handles: dict[str, tuple[str, str]] = {}
 
-    def receive_message(self, *, QueueUrl: str, MaxNumberOfMessages: int = 1, WaitTimeSeconds: int = 0, **_: Any) -> dict[str, Any]:  # noqa: N803
+    def receive_message(
+        self, *, QueueUrl: str, MaxNumberOfMessages: int = 1, WaitTimeSeconds: int = 0, **_: Any
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("sqs", "ReceiveMessage")
         queue = self._queues[QueueUrl]
         messages = queue.receive(MaxNumberOfMessages)
@@ -372,24 +423,34 @@ class MemorySqsClient:
                     "Attributes": {
                         "ApproximateReceiveCount": str(message.receive_count),
                         "SentTimestamp": str(int(message.sent * 1000)),
-                        "ApproximateFirstReceiveTimestamp": str(int((message.first_receive or 0) * 1000)),
+                        "ApproximateFirstReceiveTimestamp": str(
+                            int((message.first_receive or 0) * 1000)
+                        ),
                     },
                 }
             )
         return {"Messages": out} if out else {}
 
-    def delete_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+    def delete_message_batch(
+        self, *, QueueUrl: str, Entries: list[dict[str, str]]
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("sqs", "DeleteMessageBatch")
         ok, failed = [], []
         for entry in Entries:
-            (ok if self._apply(QueueUrl, entry["ReceiptHandle"], None) else failed).append({"Id": entry["Id"]})
+            (ok if self._apply(QueueUrl, entry["ReceiptHandle"], None) else failed).append(
+                {"Id": entry["Id"]}
+            )
         return {"Successful": ok, "Failed": failed}
 
-    def change_message_visibility_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def change_message_visibility_batch(
+        self, *, QueueUrl: str, Entries: list[dict[str, Any]]
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("sqs", "ChangeMessageVisibilityBatch")
         ok, failed = [], []
         for entry in Entries:
-            applied = self._apply(QueueUrl, entry["ReceiptHandle"], float(entry["VisibilityTimeout"]))
+            applied = self._apply(
+                QueueUrl, entry["ReceiptHandle"], float(entry["VisibilityTimeout"])
+            )
             (ok if applied else failed).append({"Id": entry["Id"]})
         return {"Successful": ok, "Failed": failed}
 
@@ -432,7 +493,16 @@ class MemoryDynamoDbClient:
         self._calls = calls
         self.items: dict[str, dict[str, Any]] = {}
 
-    def put_item(self, *, TableName: str, Item: dict[str, Any], ConditionExpression: str, ExpressionAttributeValues: dict[str, Any], ReturnValuesOnConditionCheckFailure: str = "NONE", **_: Any) -> dict[str, Any]:  # noqa: N803
+    def put_item(
+        self,
+        *,
+        TableName: str,
+        Item: dict[str, Any],
+        ConditionExpression: str,
+        ExpressionAttributeValues: dict[str, Any],
+        ReturnValuesOnConditionCheckFailure: str = "NONE",
+        **_: Any,
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("dynamodb", "PutItem")
         if ConditionExpression != _CLAIM_CONDITION:
             raise NotImplementedError(f"unsupported condition: {ConditionExpression}")
@@ -441,14 +511,31 @@ class MemoryDynamoDbClient:
         now = float(ExpressionAttributeValues[":now"]["N"])
         if old is not None and not (
             float(old["expires_at"]["N"]) < now
-            or (old["status"]["S"] == ExpressionAttributeValues[":pending"]["S"] and float(old["lease_until"]["N"]) < now)
+            or (
+                old["status"]["S"] == ExpressionAttributeValues[":pending"]["S"]
+                and float(old["lease_until"]["N"]) < now
+            )
         ):
             extra = {"Item": dict(old)} if ReturnValuesOnConditionCheckFailure == "ALL_OLD" else {}
-            raise _error("ConditionalCheckFailedException", 400, "The conditional request failed", "PutItem", **extra)
+            raise _error(
+                "ConditionalCheckFailedException",
+                400,
+                "The conditional request failed",
+                "PutItem",
+                **extra,
+            )
         self.items[key] = dict(Item)
         return {}
 
-    def update_item(self, *, TableName: str, Key: dict[str, Any], ConditionExpression: str, ExpressionAttributeValues: dict[str, Any], **_: Any) -> dict[str, Any]:  # noqa: N803
+    def update_item(
+        self,
+        *,
+        TableName: str,
+        Key: dict[str, Any],
+        ConditionExpression: str,
+        ExpressionAttributeValues: dict[str, Any],
+        **_: Any,
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("dynamodb", "UpdateItem")
         item = self._owned(Key, ConditionExpression, ExpressionAttributeValues, "UpdateItem")
         item["status"] = ExpressionAttributeValues[":submitted"]
@@ -456,18 +543,30 @@ class MemoryDynamoDbClient:
         item["job_name"] = ExpressionAttributeValues[":job_name"]
         return {}
 
-    def delete_item(self, *, TableName: str, Key: dict[str, Any], ConditionExpression: str, ExpressionAttributeValues: dict[str, Any], **_: Any) -> dict[str, Any]:  # noqa: N803
+    def delete_item(
+        self,
+        *,
+        TableName: str,
+        Key: dict[str, Any],
+        ConditionExpression: str,
+        ExpressionAttributeValues: dict[str, Any],
+        **_: Any,
+    ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("dynamodb", "DeleteItem")
         self._owned(Key, ConditionExpression, ExpressionAttributeValues, "DeleteItem")
         del self.items[Key["pk"]["S"]]
         return {}
 
-    def _owned(self, key: dict[str, Any], condition: str, values: dict[str, Any], operation: str) -> dict[str, Any]:
+    def _owned(
+        self, key: dict[str, Any], condition: str, values: dict[str, Any], operation: str
+    ) -> dict[str, Any]:
         if condition != _TOKEN_CONDITION:
             raise NotImplementedError(f"unsupported condition: {condition}")
         item = self.items.get(key["pk"]["S"])
         if item is None or item["token"]["S"] != values[":token"]["S"]:
-            raise _error("ConditionalCheckFailedException", 400, "The conditional request failed", operation)
+            raise _error(
+                "ConditionalCheckFailedException", 400, "The conditional request failed", operation
+            )
         return item
 
 

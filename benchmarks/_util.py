@@ -92,9 +92,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
             for i, value in enumerate(values)
         ).rstrip()
 
-    numeric = [
-        all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(headers))
-    ]
+    numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(headers))]
     out = [line([str(h) for h in headers], numeric), line(["-" * w for w in widths], numeric)]
     out += [line(row, numeric) for row in cells]
     return "\n".join(out)

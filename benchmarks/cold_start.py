@@ -33,9 +33,7 @@ from ._util import EXAMPLES, heading, synth, table
 
 DEFAULT_RUNS = 7
 GOAL_MS = 300.0
-_CLIENTS = (
-    "; from runtime import clients; clients.batch(); clients.dynamodb(); clients.sqs(); clients.s3()"
-)
+_CLIENTS = "; from runtime import clients; clients.batch(); clients.dynamodb(); clients.sqs(); clients.s3()"
 _PROBE = (
     "import time, sys; t, c = time.perf_counter(), time.process_time(); import runtime.arrival_handler; "
     "sys.stdout.write(f'{(time.perf_counter() - t) * 1000} {(time.process_time() - c) * 1000}')"
@@ -52,7 +50,10 @@ def find_asset(assembly: Path) -> Path:
 
 def _import_ms(asset: Path, *, bytecode: bool, clients: bool = False) -> tuple[float, float, str]:
     """(wall ms, CPU ms, -X importtime trace) of one import in a fresh interpreter."""
-    probe = _PROBE.replace("import runtime.arrival_handler;", "import runtime.arrival_handler" + (_CLIENTS if clients else "") + ";")
+    probe = _PROBE.replace(
+        "import runtime.arrival_handler;",
+        "import runtime.arrival_handler" + (_CLIENTS if clients else "") + ";",
+    )
     with tempfile.TemporaryDirectory(prefix="bpc-cold-") as tmp:
         task = Path(tmp) / "task"
         shutil.copytree(asset, task)
@@ -120,7 +121,8 @@ def run(assembly: Path | None = None, runs: int = DEFAULT_RUNS) -> dict[str, Any
         assembly = synth(["app.py"], cwd=EXAMPLES / "minimal").outdir
     asset = find_asset(assembly)
     figures: dict[str, list[float]] = {
-        name: [] for name in ("shipped", "shipped_cpu", "compiled", "compiled_cpu", "clients", "clients_cpu")
+        name: []
+        for name in ("shipped", "shipped_cpu", "compiled", "compiled_cpu", "clients", "clients_cpu")
     }
     traces = []
     for _ in range(runs):
@@ -169,7 +171,13 @@ def report(results: dict[str, Any]) -> str:
         )
     lines.append(
         table(
-            ["import", "wall median ms", "wall min ms", "CPU median ms", f"< {GOAL_MS:.0f} ms (CPU)"],
+            [
+                "import",
+                "wall median ms",
+                "wall min ms",
+                "CPU median ms",
+                f"< {GOAL_MS:.0f} ms (CPU)",
+            ],
             rows,
         )
     )
@@ -197,12 +205,16 @@ def report(results: dict[str, Any]) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The benchmark's command-line options."""
-    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="fresh interpreters per figure")
+    parser.add_argument(
+        "--runs", type=int, default=DEFAULT_RUNS, help="fresh interpreters per figure"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser)
-    parser.add_argument("--assembly", type=Path, default=None, help="a synthesized assembly (skips the synth)")
+    parser.add_argument(
+        "--assembly", type=Path, default=None, help="a synthesized assembly (skips the synth)"
+    )
     args = parser.parse_args()
     print(report(run(args.assembly, args.runs)))

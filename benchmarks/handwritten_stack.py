@@ -81,7 +81,9 @@ class HandwrittenPipelineStack(cdk.Stack):
             for name, versioned in (("Input", True), ("Output", False))
         )
 
-        flow_logs = aws_logs.LogGroup(self, "VpcFlowLogs", retention=retention, removal_policy=retain)
+        flow_logs = aws_logs.LogGroup(
+            self, "VpcFlowLogs", retention=retention, removal_policy=retain
+        )
         vpc = aws_ec2.Vpc(
             self,
             "Vpc",
@@ -232,9 +234,7 @@ class HandwrittenPipelineStack(cdk.Stack):
             self,
             "CompletionRule",
             event_pattern=finished(["SUCCEEDED", "FAILED"]),
-            targets=[
-                aws_events_targets.SnsTopic(topic, dead_letter_queue=completion_dead_letters)
-            ],
+            targets=[aws_events_targets.SnsTopic(topic, dead_letter_queue=completion_dead_letters)],
         )
         failed_rule = aws_events.Rule(self, "FailedJobsRule", event_pattern=finished(["FAILED"]))
         period = Duration.minutes(5)

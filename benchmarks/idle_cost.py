@@ -41,7 +41,9 @@ def load_prices() -> dict[str, Any]:
     return json.loads(PRICES.read_text())
 
 
-def idle_charges(template: dict[str, Any], prices: dict[str, Any]) -> tuple[list[Charge], list[str], Counter[str]]:
+def idle_charges(
+    template: dict[str, Any], prices: dict[str, Any]
+) -> tuple[list[Charge], list[str], Counter[str]]:
     """(charges while idle, storage billed per GB, resource types with no idle charge)."""
     p = {name: item["price"] for name, item in prices["items"].items()}
     hours = prices["hours_per_month"]
@@ -54,30 +56,71 @@ def idle_charges(template: dict[str, Any], prices: dict[str, Any]) -> tuple[list
         kind = resource["Type"]
         props = resource.get("Properties", {}) or {}
         if kind == "AWS::EC2::NatGateway":
-            charges.append(Charge(logical_id, "NAT gateway", f"${p['nat_gateway_hour']}/h", p["nat_gateway_hour"] * hours))
+            charges.append(
+                Charge(
+                    logical_id,
+                    "NAT gateway",
+                    f"${p['nat_gateway_hour']}/h",
+                    p["nat_gateway_hour"] * hours,
+                )
+            )
         elif kind == "AWS::EC2::EIP":
-            charges.append(Charge(logical_id, "public IPv4", f"${p['public_ipv4_hour']}/h", p["public_ipv4_hour"] * hours))
+            charges.append(
+                Charge(
+                    logical_id,
+                    "public IPv4",
+                    f"${p['public_ipv4_hour']}/h",
+                    p["public_ipv4_hour"] * hours,
+                )
+            )
         elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
             azs = len(props.get("SubnetIds", [])) or 1
             service = _service_name(props.get("ServiceName"))
             charges.append(
-                Charge(logical_id, "interface endpoint", f"{service}, {azs} AZs x ${p['interface_endpoint_az_hour']}/h", p["interface_endpoint_az_hour"] * hours * azs)
+                Charge(
+                    logical_id,
+                    "interface endpoint",
+                    f"{service}, {azs} AZs x ${p['interface_endpoint_az_hour']}/h",
+                    p["interface_endpoint_az_hour"] * hours * azs,
+                )
             )
         elif kind == "AWS::KMS::Key":
-            charges.append(Charge(logical_id, "KMS key", "customer managed key", p["kms_key_month"]))
+            charges.append(
+                Charge(logical_id, "KMS key", "customer managed key", p["kms_key_month"])
+            )
         elif kind == "AWS::CloudWatch::Alarm":
             high_resolution = int(props.get("Period", 60)) < 60
-            price = p["cloudwatch_high_resolution_alarm_month"] if high_resolution else p["cloudwatch_alarm_month"]
-            charges.append(Charge(logical_id, "alarm", "CloudWatch alarm, billed while idle", price))
+            price = (
+                p["cloudwatch_high_resolution_alarm_month"]
+                if high_resolution
+                else p["cloudwatch_alarm_month"]
+            )
+            charges.append(
+                Charge(logical_id, "alarm", "CloudWatch alarm, billed while idle", price)
+            )
         elif kind == "AWS::Batch::ComputeEnvironment":
             compute = props.get("ComputeResources", {})
             minimum = int(compute.get("MinvCpus", 0) or 0)
             if minimum > 0:
-                charges.append(Charge(logical_id, "warm EC2", f"{minimum} vCPUs kept by minvCpus", minimum * p["ec2_vcpu_hour"] * hours))
+                charges.append(
+                    Charge(
+                        logical_id,
+                        "warm EC2",
+                        f"{minimum} vCPUs kept by minvCpus",
+                        minimum * p["ec2_vcpu_hour"] * hours,
+                    )
+                )
             else:
                 free[f"{kind} ({compute.get('Type', '?')}, minvCpus 0)"] += 1
-        elif kind == "AWS::Lambda::EventSourceMapping" and _is_queue(props.get("EventSourceArn"), resources):
-            requests = assumptions["idle_sqs_pollers"] * (60 / assumptions["idle_sqs_poll_seconds"]) * 60 * hours
+        elif kind == "AWS::Lambda::EventSourceMapping" and _is_queue(
+            props.get("EventSourceArn"), resources
+        ):
+            requests = (
+                assumptions["idle_sqs_pollers"]
+                * (60 / assumptions["idle_sqs_poll_seconds"])
+                * 60
+                * hours
+            )
             charges.append(
                 Charge(
                     logical_id,
@@ -87,7 +130,9 @@ def idle_charges(template: dict[str, Any], prices: dict[str, Any]) -> tuple[list
                 )
             )
         elif kind in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
-            pitr = "PointInTimeRecoveryEnabled" in json.dumps(props) and '"PointInTimeRecoveryEnabled": true' in json.dumps(props)
+            pitr = "PointInTimeRecoveryEnabled" in json.dumps(
+                props
+            ) and '"PointInTimeRecoveryEnabled": true' in json.dumps(props)
             storage.append(
                 f"{logical_id}: DynamoDB storage ${p['dynamodb_storage_gb_month']}/GB-month"
                 + (f" + PITR ${p['dynamodb_pitr_gb_month']}/GB-month" if pitr else "")
@@ -96,7 +141,9 @@ def idle_charges(template: dict[str, Any], prices: dict[str, Any]) -> tuple[list
         elif kind == "AWS::S3::Bucket":
             storage.append(f"{logical_id}: S3 ${p['s3_standard_gb_month']}/GB-month")
         elif kind == "AWS::Logs::LogGroup":
-            storage.append(f"{logical_id}: CloudWatch Logs ${p['cloudwatch_logs_gb_month']}/GB-month")
+            storage.append(
+                f"{logical_id}: CloudWatch Logs ${p['cloudwatch_logs_gb_month']}/GB-month"
+            )
         else:
             free[kind] += 1
     return charges, storage, free
@@ -126,7 +173,9 @@ def _service_name(value: Any) -> str:
     return text[-20:]
 
 
-def templates(assembly: Path | None, example_assemblies: dict[str, Path] | None = None) -> dict[str, dict[str, Any]]:
+def templates(
+    assembly: Path | None, example_assemblies: dict[str, Path] | None = None
+) -> dict[str, dict[str, Any]]:
     """Every template to price, named ``example:<name>/<stack>`` or ``variant:<stack>``."""
     out: dict[str, dict[str, Any]] = {}
     example_assemblies = dict(example_assemblies or {})
@@ -134,7 +183,9 @@ def templates(assembly: Path | None, example_assemblies: dict[str, Path] | None 
         name = app.parent.name
         outdir = example_assemblies.get(name) or synth(["app.py"], cwd=app.parent).outdir
         for path in sorted(outdir.glob("*.template.json")):
-            out[f"example:{name}/{path.name.removesuffix('.template.json')}"] = json.loads(path.read_text())
+            out[f"example:{name}/{path.name.removesuffix('.template.json')}"] = json.loads(
+                path.read_text()
+            )
     if assembly is None:
         assembly = synth(["-m", "benchmarks._apps", "variants"], cwd=ROOT).outdir
     for path in sorted(assembly.glob("*.template.json")):
@@ -142,7 +193,9 @@ def templates(assembly: Path | None, example_assemblies: dict[str, Path] | None 
     return out
 
 
-def run(assembly: Path | None = None, example_assemblies: dict[str, Path] | None = None) -> dict[str, Any]:
+def run(
+    assembly: Path | None = None, example_assemblies: dict[str, Path] | None = None
+) -> dict[str, Any]:
     """Price every template."""
     prices = load_prices()
     results = {}
@@ -167,9 +220,17 @@ def report(results: dict[str, Any]) -> str:
     for name, r in results["templates"].items():
         kinds = Counter(c["kind"] for c in r["charges"])
         summary.append(
-            [name, r["pipelines"], r["resources"], r["monthly"], ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "-"]
+            [
+                name,
+                r["pipelines"],
+                r["resources"],
+                r["monthly"],
+                ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "-",
+            ]
         )
-    lines.append(table(["template", "pipelines", "resources", "$/month idle", "what bills"], summary))
+    lines.append(
+        table(["template", "pipelines", "resources", "$/month idle", "what bills"], summary)
+    )
     for name, r in results["templates"].items():
         if not r["charges"] or not name.startswith("variant:"):
             continue
@@ -181,12 +242,12 @@ def report(results: dict[str, Any]) -> str:
             )
         )
     first = next(iter(results["templates"].values()), None)
-    if first:
-        lines.append(
-            "\nstorage, billed per GB stored ($0 while empty), e.g. in the first template:\n  "
-            + "\n  ".join(first["storage"])
-        )
     default = results["templates"].get("variant:Default") or first
+    if default:
+        lines.append(
+            "\nstorage, billed per GB stored ($0 while empty), in variant:Default:\n  "
+            + "\n  ".join(default["storage"])
+        )
     if default:
         lines.append(
             "\nno idle charge (variant:Default): "
@@ -213,6 +274,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assembly", type=Path, default=None, help="a synthesized variants app (skips the synth)")
+    parser.add_argument(
+        "--assembly", type=Path, default=None, help="a synthesized variants app (skips the synth)"
+    )
     args = parser.parse_args()
     print(report(run(args.assembly)))

@@ -88,7 +88,9 @@ def scale(pipelines: tuple[int, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(repeats: int = DEFAULT_REPEATS, pipelines: tuple[int, ...] = DEFAULT_PIPELINES) -> dict[str, Any]:
+def run(
+    repeats: int = DEFAULT_REPEATS, pipelines: tuple[int, ...] = DEFAULT_PIPELINES
+) -> dict[str, Any]:
     """Both parts of the benchmark."""
     return {"comparison": compare_with_handwritten(repeats), "scale": scale(pipelines)}
 
