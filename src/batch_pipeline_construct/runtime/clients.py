@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
+LEDGER_CONCURRENCY = 32
+"""Idempotency-table calls one bulk invocation makes side by side; the DynamoDB client keeps a
+connection for each (botocore keeps 10 by default)."""
+
+
 @cache
 def batch() -> BatchClient:
     """The Batch client; botocore does not retry, :mod:`.submission` does."""
@@ -30,8 +35,9 @@ def batch() -> BatchClient:
 def dynamodb() -> DynamoDBClient:
     """The DynamoDB client (idempotency table)."""
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("dynamodb")
+    return boto3.client("dynamodb", config=Config(max_pool_connections=LEDGER_CONCURRENCY))
 
 
 @cache
