@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 EPOCH = 1_767_225_600.0
@@ -30,6 +30,68 @@ class _Actor:
     name: str
     wake: threading.Event = field(default_factory=threading.Event)
     deadline: float | None = None
+
+
+class SimulatedPool:
+    """A ``concurrent.futures.ThreadPoolExecutor`` whose workers are actors on the simulated clock.
+
+    Code under test that fans calls out over a thread pool (the bulk handler's idempotency-table
+    calls) gets ``max_workers`` concurrent actors, which inherit the caller's deadline; ``map``
+    returns when all of them are done, as the real pool's results are consumed.
+    """
+
+    def __init__(self, sim: Simulation, max_workers: int | None = None) -> None:
+        self._sim = sim
+        self._workers = max_workers or 1
+        self.calls = 0
+
+    def __enter__(self) -> SimulatedPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def map(self, function: Callable[..., object], *iterables: object) -> Iterator[object]:
+        items = list(zip(*iterables, strict=False))  # type: ignore[call-overload]
+        results: list[object] = [None] * len(items)
+        errors: dict[int, BaseException] = {}
+        indexes = iter(range(len(items)))
+        workers = min(self._workers, len(items))
+        remaining = [workers]
+        killed = [False]
+        unpark = self._sim.park()
+
+        def worker() -> None:
+            try:
+                for index in indexes:  # one actor runs at a time: sharing the iterator is safe
+                    try:
+                        results[index] = function(*items[index])
+                    except Killed:
+                        killed[0] = True
+                        raise
+                    except Exception as error:  # noqa: BLE001 - re-raised in order, as map does
+                        errors[index] = error
+            finally:
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    unpark()
+
+        if workers == 0:
+            return iter([])
+        deadline = self._sim.deadline()
+        for number in range(workers):
+            self._sim.spawn(f"pool-{number}", worker, deadline=deadline)
+        self._sim.wait_parked()
+        if killed[0]:
+            raise Killed("pool")
+
+        def ordered() -> Iterator[object]:
+            for index, result in enumerate(results):
+                if index in errors:
+                    raise errors[index]
+                yield result
+
+        return ordered()
 
 
 class Simulation:
@@ -75,9 +137,16 @@ class Simulation:
 
     # -- actors -----------------------------------------------------------------------------
 
-    def spawn(self, name: str, body: Callable[[], None], *, delay: float = 0.0) -> None:
+    def spawn(
+        self,
+        name: str,
+        body: Callable[[], None],
+        *,
+        delay: float = 0.0,
+        deadline: float | None = None,
+    ) -> None:
         """Start an actor that runs ``body`` from ``now + delay``."""
-        actor = _Actor(name)
+        actor = _Actor(name, deadline=deadline)
 
         def run() -> None:
             actor.wake.wait()
@@ -94,6 +163,26 @@ class Simulation:
 
         threading.Thread(target=run, name=name, daemon=True).start()
         self._push(self.now + delay, actor)
+
+    def deadline(self) -> float | None:
+        """The calling actor's deadline."""
+        return self._local.actor.deadline
+
+    def park(self) -> Callable[[], None]:
+        """Suspend the calling actor until the returned function (``unpark``) is called."""
+        actor: _Actor = self._local.actor
+
+        def unpark() -> None:
+            self._push(self.now, actor)
+
+        return unpark
+
+    def wait_parked(self) -> None:
+        """Give up the clock after :meth:`park` until someone unparks the calling actor."""
+        actor: _Actor = self._local.actor
+        self._next()
+        actor.wake.wait()
+        actor.wake.clear()
 
     def run(self) -> None:
         """Run every actor until none is left; re-raise the first error an actor raised."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -18,6 +20,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+_TEMPORARY: list[Path] = []
+
+
+@atexit.register
+def _remove_temporary() -> None:
+    for path in _TEMPORARY:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def temporary_dir(prefix: str) -> Path:
+    """A new folder, removed when the process exits."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    _TEMPORARY.append(path)
+    return path
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,7 @@ class SynthRun:
 
 def synth(args: Sequence[str], *, cwd: Path, outdir: Path | None = None) -> SynthRun:
     """Run ``python ARGS`` as a CDK app (``CDK_OUTDIR`` set) in a fresh interpreter, timed."""
-    outdir = outdir or Path(tempfile.mkdtemp(prefix="bpc-bench-"))
+    outdir = outdir or temporary_dir("bpc-bench-")
     env = dict(os.environ)
     env["CDK_OUTDIR"] = str(outdir)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
