@@ -96,3 +96,17 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         }
     )
     return result
+
+
+@pytest.fixture
+def bulk(pipeline: Pipeline) -> Pipeline:
+    """The pipeline in bulk mode: array jobs of up to 100 files, manifests in the output bucket."""
+    pipeline.configure(
+        **{
+            settings.BULK_MODE: "true",
+            settings.BULK_MAX_FILES: "100",
+            settings.MANIFEST_BUCKET: OUTPUT_BUCKET,
+            settings.MANIFEST_PREFIX: "_manifests/",
+        }
+    )
+    return pipeline

@@ -19,21 +19,8 @@ from runtime_pipeline import (
     sqs_event,
 )
 
-from batch_pipeline_construct.runtime import clients, settings
+from batch_pipeline_construct.runtime import clients
 from batch_pipeline_construct.runtime.arrival_handler import handler
-
-
-@pytest.fixture
-def bulk(pipeline: Pipeline) -> Pipeline:
-    pipeline.configure(
-        **{
-            settings.BULK_MODE: "true",
-            settings.BULK_MAX_FILES: "100",
-            settings.MANIFEST_BUCKET: OUTPUT_BUCKET,
-            settings.MANIFEST_PREFIX: "_manifests/",
-        }
-    )
-    return pipeline
 
 
 def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:

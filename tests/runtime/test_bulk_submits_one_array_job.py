@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import boto3
-import pytest
 from runtime_pipeline import (
     INPUT_BUCKET,
     OUTPUT_BUCKET,
@@ -24,19 +23,6 @@ from runtime_pipeline import (
 from batch_pipeline_construct.runtime import clients, settings
 from batch_pipeline_construct.runtime.arrival_handler import handler
 from batch_pipeline_construct.runtime.job_resolver import resolve_contract
-
-
-@pytest.fixture
-def bulk(pipeline: Pipeline) -> Pipeline:
-    pipeline.configure(
-        **{
-            settings.BULK_MODE: "true",
-            settings.BULK_MAX_FILES: "100",
-            settings.MANIFEST_BUCKET: OUTPUT_BUCKET,
-            settings.MANIFEST_PREFIX: "_manifests/",
-        }
-    )
-    return pipeline
 
 
 def manifests() -> list[str]:
