@@ -160,7 +160,7 @@ class ArrivalPath(Construct):
                 max_batching_window=arrival.max_batching_window
                 if bulk is None
                 else bulk.batching_window,
-                max_concurrency=arrival.max_concurrency,
+                max_concurrency=(arrival.max_concurrency if bulk is None else bulk.max_concurrency),
                 report_batch_item_failures=True,
             )
         )

@@ -322,6 +322,10 @@ class BulkOptions:
     manifest_prefix: str = "_manifests/"
     """Where manifests are written in the output bucket. Default: ``_manifests/``."""
 
+    max_concurrency: int = 20
+    """Most concurrent arrival invocations in bulk mode (2..1,000). Each makes one SubmitJob call
+    per array job, so more of them cannot stampede the Batch API. Default: 20."""
+
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""
         if not 2 <= self.max_files_per_job <= 10_000:
@@ -334,6 +338,10 @@ class BulkOptions:
         if not 1 <= window <= 300:
             raise PipelineConfigurationError(
                 "bulk.batching_window", f"{window:g} seconds", "use 1 to 300 seconds"
+            )
+        if not 2 <= self.max_concurrency <= 1000:
+            raise PipelineConfigurationError(
+                "bulk.max_concurrency", self.max_concurrency, "use 2 to 1000"
             )
         if (
             not self.manifest_prefix

@@ -17,6 +17,7 @@ def test_bulk_mode_configures_the_function_and_the_event_source(dockerfile_dir: 
     # A batch never holds more files than one array job takes: the rest would bounce back.
     assert mapping["Properties"]["BatchSize"] == 5000
     assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 60
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 20}
     function = next(
         f for k, f in resources(template, "AWS::Lambda::Function").items() if "Arrival" in k
     )

@@ -102,6 +102,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "bulk.max_files_per_job",
         "2 to 10000",
     ),
+    "bulk-concurrency": (
+        {"bulk": BulkOptions(max_concurrency=1)},
+        "bulk.max_concurrency",
+        "2 to 1000",
+    ),
     "bulk-manifest-prefix": (
         {"bulk": BulkOptions(manifest_prefix="/m")},
         "bulk.manifest_prefix",

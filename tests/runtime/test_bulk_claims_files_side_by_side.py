@@ -1,5 +1,5 @@
-"""Bulk mode claims and marks its files concurrently, and one file's failed claim holds back only
-its own message: the idempotency table must not be what limits an array job of 10,000 files."""
+"""Bulk mode makes its table and queue calls side by side, and one file's failed claim holds back
+only its own message: round trips must not be what limits an array job of 10,000 files."""
 
 from __future__ import annotations
 
@@ -37,19 +37,30 @@ def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:
     return fault
 
 
-@pytest.mark.parametrize("operation", ["dynamodb.PutItem", "dynamodb.UpdateItem"])
-def test_claims_and_marks_overlap(bulk: Pipeline, operation: str) -> None:
+@pytest.mark.parametrize(
+    ("client", "operation"),
+    [
+        ("dynamodb", "dynamodb.PutItem"),
+        ("dynamodb", "dynamodb.UpdateItem"),
+        ("sqs", "sqs.ReceiveMessage"),
+        ("sqs", "sqs.DeleteMessageBatch"),
+    ],
+)
+def test_table_and_queue_calls_overlap(bulk: Pipeline, client: str, operation: str) -> None:
     # Two calls can only both pass the barrier if they are in flight at the same time; run one
     # after the other, the first would wait out the timeout and break it.
     met: list[bool] = []
-    inject(clients.dynamodb(), operation, _meet_at(threading.Barrier(2, timeout=10), met))
+    for n in range(30):
+        bulk.send(s3_body(s3_record(f"queued/{n}.csv", version_id="v1")))
+    inject(getattr(clients, client)(), operation, _meet_at(threading.Barrier(2, timeout=10), met))
     event = sqs_event(*(s3_body(s3_record(f"in/{n}.csv", version_id="v1")) for n in range(6)))
 
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
 
     assert met == [True, True]
     [job] = bulk.jobs()
-    assert job["arrayProperties"]["size"] == 6
+    assert job["arrayProperties"]["size"] == 36
+    assert bulk.queued() == []
 
 
 def test_a_failed_claim_returns_only_its_message(bulk: Pipeline) -> None:

@@ -7,7 +7,7 @@ The files are written to a manifest (see :mod:`.manifest`) and one array job is 
 child ``i`` processes entry ``i``. The manifest is written to ``manifest_bucket`` (the output
 bucket when unset) under ``manifest_prefix``. A single file is submitted as a plain per-file job.
 
-Claims and marks in the idempotency table are made many at a time (``clients.LEDGER_CONCURRENCY``),
+Claims and marks in the idempotency table are made many at a time (``clients.CONCURRENT_CALLS``),
 so the table's round trips, two per file, do not bound how fast an array job is assembled, and
 the marks after SubmitJob finish well inside the invocation's last ``TOP_UP_STOP_SECONDS``: an
 invocation that timed out after its job was accepted would have its files submitted again.
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 MAX_ARRAY_SIZE = 10_000
 """The most children an AWS Batch array job can have."""
@@ -171,7 +172,11 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
 
 
 def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
-    """Receive more messages into ``collection``; return the handles that can be deleted now."""
+    """Receive more messages into ``collection``; return the handles that can be deleted now.
+
+    Each round asks the queue for what is still missing with several ReceiveMessage calls side
+    by side (SQS returns at most 10 messages a call).
+    """
     url = invocation.settings.arrival_queue_url
     sqs = clients.sqs()
     acked: list[str] = []
@@ -180,17 +185,24 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
         and collection.size < collection.limit
         and invocation.time_left() > TOP_UP_STOP_SECONDS
     ):
-        wanted = min(10, collection.limit - collection.size)
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=wanted, WaitTimeSeconds=0
-        ).get("Messages", [])
+        missing = collection.limit - collection.size
+        wanted = [10] * (missing // 10) + ([missing % 10] if missing % 10 else [])
+
+        def receive(count: int, queue_url: str = url) -> list[MessageTypeDef]:
+            response = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=count, WaitTimeSeconds=0
+            )
+            return response.get("Messages", [])
+
+        rounds = _concurrently(receive, wanted[: clients.CONCURRENT_CALLS])
+        messages = [message for batch in rounds for message in batch]
         if not messages:
             break
-        full = False
+        overflow: list[str] = []
         for message in messages:
             handle = message["ReceiptHandle"]
-            if full:
-                _make_visible(sqs, url, [handle])
+            if overflow:
+                overflow.append(handle)
                 continue
             message_id = message["MessageId"]
             try:
@@ -203,22 +215,22 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
             if notification is None:
                 acked.append(handle)
             elif not collection.add(notification, message_id, handle):
-                full = True
-                _make_visible(sqs, url, [handle])
-        if full:
+                overflow.append(handle)
+        if overflow:
+            _make_visible(sqs, url, overflow)
             break
     return acked
 
 
 def _concurrently(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """``[function(item) for item in items]``, up to ``clients.LEDGER_CONCURRENCY`` calls at a time.
+    """``[function(item) for item in items]``, up to ``clients.CONCURRENT_CALLS`` calls at a time.
 
     boto3 clients are thread-safe; the calls are independent network round trips, so a
     10,000-file array job waits for about 2 x 10,000 / 32 round trips instead of 20,000.
     """
     if len(items) <= 1:
         return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(clients.LEDGER_CONCURRENCY, len(items))) as pool:
+    with ThreadPoolExecutor(max_workers=min(clients.CONCURRENT_CALLS, len(items))) as pool:
         return list(pool.map(function, items))
 
 
@@ -302,21 +314,25 @@ def _chunks(handles: Iterable[str]) -> Iterable[list[str]]:
 def _delete(sqs: SQSClient, url: str | None, handles: list[str]) -> None:
     if url is None:
         return
-    for chunk in _chunks(handles):
-        sqs.delete_message_batch(
+    _concurrently(
+        lambda chunk: sqs.delete_message_batch(
             QueueUrl=url,
             Entries=[{"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(chunk)],
-        )
+        ),
+        list(_chunks(handles)),
+    )
 
 
 def _make_visible(sqs: SQSClient, url: str | None, handles: list[str]) -> None:
     if url is None:
         return
-    for chunk in _chunks(handles):
-        sqs.change_message_visibility_batch(
+    _concurrently(
+        lambda chunk: sqs.change_message_visibility_batch(
             QueueUrl=url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for i, handle in enumerate(chunk)
             ],
-        )
+        ),
+        list(_chunks(handles)),
+    )

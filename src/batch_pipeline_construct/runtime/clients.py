@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-LEDGER_CONCURRENCY = 32
-"""Idempotency-table calls one bulk invocation makes side by side; the DynamoDB client keeps a
-connection for each (botocore keeps 10 by default)."""
+CONCURRENT_CALLS = 32
+"""AWS calls one bulk invocation makes side by side (idempotency table, top-up); the DynamoDB and
+SQS clients keep a connection for each (botocore keeps 10 by default)."""
 
 
 @cache
@@ -37,7 +37,7 @@ def dynamodb() -> DynamoDBClient:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("dynamodb", config=Config(max_pool_connections=LEDGER_CONCURRENCY))
+    return boto3.client("dynamodb", config=Config(max_pool_connections=CONCURRENT_CALLS))
 
 
 @cache
@@ -52,8 +52,9 @@ def s3() -> S3Client:
 def sqs() -> SQSClient:
     """The SQS client (dead-letter queue, bulk top-up)."""
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("sqs")
+    return boto3.client("sqs", config=Config(max_pool_connections=CONCURRENT_CALLS))
 
 
 @cache
