@@ -3,6 +3,7 @@ only its own message: round trips must not be what limits an array job of 10,000
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -24,10 +25,14 @@ from batch_pipeline_construct.runtime.arrival_handler import handler
 
 
 def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:
-    """A fault that raises nothing: the first calls wait for each other at ``barrier``."""
+    """A fault that raises nothing: the first ``barrier.parties`` calls wait for each other."""
+    entered = itertools.count()
+    lock = threading.Lock()
 
     def fault(_: dict[str, Any]) -> None:
-        if len(met) < barrier.parties:
+        with lock:
+            waits = next(entered) < barrier.parties
+        if waits:
             try:
                 barrier.wait()
                 met.append(True)
