@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from aws_cdk import (
     RemovalPolicy,
+    Token,
     aws_batch,
     aws_cloudwatch,
     aws_dynamodb,
@@ -108,7 +109,7 @@ class BatchFilePipeline(Construct):
         arrival = arrival or ArrivalOptions()
         alarms = alarms or AlarmOptions()
         _validate(compute, job, trigger, arrival, bulk, alarms, output_prefix, vpc, vpc_subnets)
-        if input_bucket is not None and input_bucket is output_bucket:
+        if _same_bucket(input_bucket, output_bucket):
             _validate_shared_bucket(trigger, output_prefix, bulk)
 
         storage = PipelineStorage(
@@ -238,6 +239,16 @@ def _validate(
         raise PipelineConfigurationError(
             "vpc_subnets", vpc_subnets, "subnets can only be chosen in a VPC you pass as vpc"
         )
+
+
+def _same_bucket(first: aws_s3.IBucket | None, second: aws_s3.IBucket | None) -> bool:
+    """One bucket, whether passed twice or imported twice under its name."""
+    if first is None or second is None:
+        return False
+    names = (first.bucket_name, second.bucket_name)
+    return first is second or (
+        not any(Token.is_unresolved(name) for name in names) and names[0] == names[1]
+    )
 
 
 def _validate_shared_bucket(
