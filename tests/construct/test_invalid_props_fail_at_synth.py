@@ -187,6 +187,15 @@ def test_one_bucket_for_input_and_output_needs_disjoint_prefixes(dockerfile_dir:
         BatchFilePipeline(
             stack, "Loop", dockerfile_path=str(dockerfile_dir), input_bucket=raw, output_bucket=raw
         )
+    raw_again = aws_s3.Bucket.from_bucket_name(stack, "RawAgain", "lab-raw")
+    with pytest.raises(PipelineConfigurationError, match="every result would start another job"):
+        BatchFilePipeline(
+            stack,
+            "LoopByName",
+            dockerfile_path=str(dockerfile_dir),
+            input_bucket=raw,
+            output_bucket=raw_again,
+        )
     BatchFilePipeline(
         stack,
         "Disjoint",
