@@ -5,7 +5,7 @@ synthesized template says (batch size, batching window, maximum concurrency, vis
 maxReceiveCount, function timeout, handler environment), N S3 event notifications are queued at
 time zero, and a simulated Lambda event-source mapping drains the queue: ``MaximumConcurrency``
 pollers each receive a batch (10 messages a call, until the batch size, the batching window or
-Lambda's 6 MB payload limit), invoke ``runtime.arrival_handler.handle`` with it, delete the
+Lambda's 6 MB payload limit), invoke ``runtime.arrival.handler.handle`` with it, delete the
 messages it did not report in ``batchItemFailures`` and leave the rest to reappear after the
 visibility timeout (moto moves a message to the dead-letter queue after maxReceiveCount
 receives). An invocation that outlives its timeout is killed where it stands, as Lambda would.
@@ -54,7 +54,7 @@ BACKENDS = {
     "hybrid": "moto SQS, S3, Batch; in-memory table",
     "memory": "in-memory SQS and table; moto S3, Batch (array children counted, not made)",
 }
-HANDLER = "runtime.arrival_handler.handler"
+HANDLER = "runtime.arrival.handler.handler"
 
 
 # -- configuration, read from the synthesized template ---------------------------------------
@@ -284,7 +284,9 @@ def simulate(mode: str, config: ArrivalConfig, options: Options) -> dict[str, An
     with mock_aws(config={"batch": {"use_docker": False}}):
         import boto3
 
-        from batch_pipeline_construct.runtime import arrival_handler, bulk, clients, settings
+        from batch_pipeline_construct.runtime import clients, settings
+        from batch_pipeline_construct.runtime.arrival import bulk
+        from batch_pipeline_construct.runtime.arrival import handler as arrival_handler
 
         _aws.patch_moto(sim, materialize_array_children=backend != "memory")
         # The bulk handler fans its idempotency-table calls out over a thread pool: its workers
@@ -612,7 +614,7 @@ def _read_back(
     import boto3
     from moto.batch import batch_backends
 
-    from batch_pipeline_construct.runtime.manifest import split_s3_uri
+    from batch_pipeline_construct.runtime.job.manifest import split_s3_uri
 
     from . import _aws
 

@@ -2,7 +2,7 @@
 
 The asset is taken from a synthesized assembly (the staged folder whose ``runtime/`` holds
 ``arrival_handler.py``), copied to a fresh folder for every run, and imported in a fresh
-interpreter as Lambda does: ``import runtime.arrival_handler`` with the asset folder first on
+interpreter as Lambda does: ``import runtime.arrival.handler`` with the asset folder first on
 ``sys.path``. Two figures, each the median of ``--runs``:
 
 * *as shipped*: the asset has no ``.pyc`` files (they are excluded) and Lambda's ``/var/task`` is
@@ -35,7 +35,7 @@ DEFAULT_RUNS = 7
 GOAL_MS = 300.0
 _CLIENTS = "; from runtime import clients; clients.batch(); clients.dynamodb(); clients.sqs(); clients.s3()"
 _PROBE = (
-    "import time, sys; t, c = time.perf_counter(), time.process_time(); import runtime.arrival_handler; "
+    "import time, sys; t, c = time.perf_counter(), time.process_time(); import runtime.arrival.handler; "
     "sys.stdout.write(f'{(time.perf_counter() - t) * 1000} {(time.process_time() - c) * 1000}')"
 )
 
@@ -45,14 +45,14 @@ def find_asset(assembly: Path) -> Path:
     for candidate in sorted(assembly.glob("asset.*")):
         if (candidate / "runtime" / "arrival_handler.py").is_file():
             return candidate
-    raise FileNotFoundError(f"no arrival-function asset (runtime/arrival_handler.py) in {assembly}")
+    raise FileNotFoundError(f"no arrival-function asset (runtime/arrival/handler.py) in {assembly}")
 
 
 def _import_ms(asset: Path, *, bytecode: bool, clients: bool = False) -> tuple[float, float, str]:
     """(wall ms, CPU ms, -X importtime trace) of one import in a fresh interpreter."""
     probe = _PROBE.replace(
-        "import runtime.arrival_handler;",
-        "import runtime.arrival_handler" + (_CLIENTS if clients else "") + ";",
+        "import runtime.arrival.handler;",
+        "import runtime.arrival.handler" + (_CLIENTS if clients else "") + ";",
     )
     with tempfile.TemporaryDirectory(prefix="bpc-cold-") as tmp:
         task = Path(tmp) / "task"
@@ -151,7 +151,7 @@ def run(assembly: Path | None = None, runs: int = DEFAULT_RUNS) -> dict[str, Any
 
 def report(results: dict[str, Any]) -> str:
     """The benchmark's part of the report."""
-    lines = [heading("Cold start: importing runtime.arrival_handler from the staged Lambda asset")]
+    lines = [heading("Cold start: importing runtime.arrival.handler from the staged Lambda asset")]
     rows = []
     for name, label in (
         ("shipped", "as shipped (no .pyc: compiled at import)"),

@@ -185,7 +185,7 @@ class HandwrittenPipelineStack(cdk.Stack):
             "Function",
             runtime=aws_lambda.Runtime.PYTHON_3_14,
             architecture=aws_lambda.Architecture.ARM_64,
-            handler="runtime.arrival_handler.handler",
+            handler="runtime.arrival.handler.handler",
             code=aws_lambda.Code.from_asset(
                 str(PACKAGE), exclude=["*", "!runtime", "!runtime/**", "**/__pycache__"]
             ),

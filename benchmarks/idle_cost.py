@@ -161,7 +161,7 @@ def pipelines_in(template: dict[str, Any]) -> int:
         1
         for r in template.get("Resources", {}).values()
         if r["Type"] == "AWS::Lambda::Function"
-        and r.get("Properties", {}).get("Handler") == "runtime.arrival_handler.handler"
+        and r.get("Properties", {}).get("Handler") == "runtime.arrival.handler.handler"
     )
 
 

@@ -41,7 +41,7 @@ from aws_cdk.integ_tests_alpha import ExpectedResult, IntegTest, Match
 from constructs import Construct
 
 from batch_pipeline_construct import BatchFilePipeline
-from batch_pipeline_construct.runtime.contract import output_prefix
+from batch_pipeline_construct.runtime.job.contract import output_prefix
 
 MINIMAL_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "minimal"
 PIPELINE_STACK = "MinimalBatchPipelineInteg"

@@ -59,7 +59,7 @@ PACKAGE = "batch_pipeline_construct"
 MODULES = (PACKAGE, f"{PACKAGE}.testing")
 OPTIONAL_MODULES = (
     f"{PACKAGE}.runtime.contract",
-    f"{PACKAGE}.runtime.job_resolver",
+    f"{PACKAGE}.runtime.job.resolver",
     f"{PACKAGE}.runtime.manifest",
     f"{PACKAGE}.runtime.idempotency",
     f"{PACKAGE}.runtime.operator",

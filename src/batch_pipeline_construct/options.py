@@ -15,8 +15,8 @@ from itertools import pairwise
 from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
-from .runtime.contract import CONTRACT_VARIABLES
-from .runtime.job_resolver import MANIFEST_URI
+from .runtime.job.contract import CONTRACT_VARIABLES
+from .runtime.job.resolver import MANIFEST_URI
 
 
 class ComputeType(enum.Enum):
@@ -310,7 +310,7 @@ class BulkOptions:
     """Opt-in bulk mode: files arriving together are submitted as one AWS Batch array job.
 
     The arrival function writes a manifest of the keys to the output bucket and submits one
-    array job per manifest; each child resolves its own file (see ``runtime.job_resolver``).
+    array job per manifest; each child resolves its own file (see ``runtime.job.resolver``).
     """
 
     max_files_per_job: int = 10_000

@@ -23,10 +23,13 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from .alarms import PipelineAlarms
-from .arrival import ArrivalPath
-from .completion import PipelineCompletion
-from .compute import ManagedComputeEnvironment, PipelineCompute
+from ._stages.alarms import PipelineAlarms
+from ._stages.arrival import ArrivalPath
+from ._stages.completion import PipelineCompletion
+from ._stages.compute import ManagedComputeEnvironment, PipelineCompute
+from ._stages.permissions import grant_object_read, grant_object_write
+from ._stages.security import acknowledge_unavoidable_findings
+from ._stages.storage import PipelineStorage
 from .errors import PipelineConfigurationError
 from .options import (
     AlarmOptions,
@@ -37,9 +40,6 @@ from .options import (
     JobOptions,
     TriggerOptions,
 )
-from .permissions import grant_object_read, grant_object_write
-from .security import acknowledge_unavoidable_findings
-from .storage import PipelineStorage
 
 
 class BatchFilePipeline(Construct):

@@ -31,7 +31,7 @@ def test_function_runs_the_runtime_handler_on_the_newest_python(default_template
         if "Arrival" in k
     )
     assert function["Properties"]["Runtime"] == _newest_python_runtime()
-    assert function["Properties"]["Handler"] == "runtime.arrival_handler.handler"
+    assert function["Properties"]["Handler"] == "runtime.arrival.handler.handler"
     assert "ZipFile" not in function["Properties"]["Code"]
 
 
@@ -70,7 +70,7 @@ def _staged_files(stack: cdk.Stack) -> set[str]:
 def test_asset_holds_the_runtime_package_only(dockerfile_dir: Path) -> None:
     stack, _ = build_pipeline(dockerfile_dir)
     files = _staged_files(stack)
-    assert "runtime/arrival_handler.py" in files
+    assert "runtime/arrival/handler.py" in files
     assert "runtime/settings.py" in files
     assert all(f.startswith("runtime/") for f in files), files
     assert not any("__pycache__" in f or f.endswith(".pyc") for f in files)

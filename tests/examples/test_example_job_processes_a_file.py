@@ -19,7 +19,7 @@ import pytest
 from example_apps import EXAMPLES_DIR, load_module
 from moto import mock_aws
 
-from batch_pipeline_construct.runtime.contract import JobContract, output_prefix
+from batch_pipeline_construct.runtime.job.contract import JobContract, output_prefix
 
 INPUT_BUCKET = "pipeline-input"
 OUTPUT_BUCKET = "pipeline-output"

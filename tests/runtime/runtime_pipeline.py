@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from batch_pipeline_construct.runtime.dead_letter import REASON_ATTRIBUTE
+from batch_pipeline_construct.runtime.arrival.dead_letter import REASON_ATTRIBUTE
 
 INPUT_BUCKET = "pipeline-input"
 OUTPUT_BUCKET = "pipeline-output"

@@ -19,8 +19,8 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival_handler import handler
-from batch_pipeline_construct.runtime.dead_letter import SOURCE_MESSAGE_ATTRIBUTE
+from batch_pipeline_construct.runtime.arrival.dead_letter import SOURCE_MESSAGE_ATTRIBUTE
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 POISON = {
     "body-not-json": "this is not json {",

@@ -14,8 +14,8 @@ from runtime_pipeline import (
     sqs_event,
 )
 
-from batch_pipeline_construct.runtime.arrival_handler import handler
-from batch_pipeline_construct.runtime.contract import JOB_NAME_PATTERN
+from batch_pipeline_construct.runtime.arrival.handler import handler
+from batch_pipeline_construct.runtime.job.contract import JOB_NAME_PATTERN
 
 ODD_KEYS = [
     "plain.csv",

@@ -6,7 +6,7 @@ import boto3
 from runtime_pipeline import LambdaContext, Pipeline, s3_body, s3_record, sqs_event
 
 from batch_pipeline_construct.runtime import settings
-from batch_pipeline_construct.runtime.arrival_handler import handler
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 
 def test_the_same_version_delivered_twice_starts_one_job(pipeline: Pipeline) -> None:

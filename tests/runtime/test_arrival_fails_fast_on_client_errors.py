@@ -18,7 +18,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival_handler import handle, handler
+from batch_pipeline_construct.runtime.arrival.handler import handle, handler
 
 
 def test_a_client_error_is_not_retried(pipeline: Pipeline) -> None:

@@ -16,7 +16,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.arrival_handler import handler
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 
 def test_every_record_of_every_message_is_submitted(pipeline: Pipeline) -> None:

@@ -13,7 +13,7 @@ from runtime_pipeline import (
     sqs_event,
 )
 
-from batch_pipeline_construct.runtime.arrival_handler import handler
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 
 def test_test_events_and_folder_markers_start_no_job(

@@ -15,7 +15,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.arrival_handler import handler
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 
 def test_a_crash_on_one_record_loses_no_other(

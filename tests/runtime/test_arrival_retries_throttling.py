@@ -20,7 +20,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival_handler import handle
+from batch_pipeline_construct.runtime.arrival.handler import handle
 
 TRANSIENT = {
     "TooManyRequestsException": lambda: client_error("TooManyRequestsException", 429),

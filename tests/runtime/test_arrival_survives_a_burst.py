@@ -24,7 +24,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival_handler import handle
+from batch_pipeline_construct.runtime.arrival.handler import handle
 
 MAX_RECEIVE_COUNT = 3
 

@@ -21,7 +21,7 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.arrival_handler import handler
+from batch_pipeline_construct.runtime.arrival.handler import handler
 
 
 def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:

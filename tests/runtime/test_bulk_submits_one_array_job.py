@@ -21,8 +21,8 @@ from runtime_pipeline import (
 )
 
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival_handler import handler
-from batch_pipeline_construct.runtime.job_resolver import resolve_contract
+from batch_pipeline_construct.runtime.arrival.handler import handler
+from batch_pipeline_construct.runtime.job.resolver import resolve_contract
 
 
 def manifests() -> list[str]:

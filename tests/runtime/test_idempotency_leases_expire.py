@@ -7,9 +7,9 @@ import boto3
 from runtime_pipeline import INPUT_BUCKET, LambdaContext, Pipeline, s3_body, s3_record, sqs_event
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.arrival_handler import handle
-from batch_pipeline_construct.runtime.idempotency import Claim, Ledger, Taken
-from batch_pipeline_construct.runtime.s3_events import ObjectRef
+from batch_pipeline_construct.runtime.arrival.handler import handle
+from batch_pipeline_construct.runtime.arrival.idempotency import Claim, Ledger, Taken
+from batch_pipeline_construct.runtime.arrival.s3_events import ObjectRef
 
 REF = ObjectRef(bucket=INPUT_BUCKET, key="crash.csv", version_id="v1")
 BODY = s3_body(s3_record("crash.csv", version_id="v1"))

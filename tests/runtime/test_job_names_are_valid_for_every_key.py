@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from runtime_pipeline import INPUT_BUCKET, s3_body, s3_record
 
-from batch_pipeline_construct.runtime.contract import JOB_NAME_PATTERN, JobContract, job_name
-from batch_pipeline_construct.runtime.s3_events import parse_body
+from batch_pipeline_construct.runtime.arrival.s3_events import parse_body
+from batch_pipeline_construct.runtime.job.contract import JOB_NAME_PATTERN, JobContract, job_name
 
 
 def valid_s3_key(key: str) -> bool:

@@ -11,13 +11,13 @@ import boto3
 import pytest
 from runtime_pipeline import OUTPUT_BUCKET, Pipeline
 
-from batch_pipeline_construct.runtime.contract import JobContract
-from batch_pipeline_construct.runtime.job_resolver import (
+from batch_pipeline_construct.runtime.job.contract import JobContract
+from batch_pipeline_construct.runtime.job.manifest import manifest_body
+from batch_pipeline_construct.runtime.job.resolver import (
     ContractUnavailable,
     main,
     resolve_contract,
 )
-from batch_pipeline_construct.runtime.manifest import manifest_body
 
 PER_FILE = JobContract("in", "dir/a b.csv", "out", "dir/a b.csv/", "v7").environment()
 
@@ -72,7 +72,7 @@ def test_the_command_runs_with_the_contract_in_its_environment() -> None:
         [
             sys.executable,
             "-m",
-            "batch_pipeline_construct.runtime.job_resolver",
+            "batch_pipeline_construct.runtime.job.resolver",
             "--",
             sys.executable,
             "-c",

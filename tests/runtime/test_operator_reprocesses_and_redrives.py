@@ -10,7 +10,7 @@ import boto3
 import pytest
 from runtime_pipeline import INPUT_BUCKET, Pipeline, environment, s3_body, s3_record
 
-from batch_pipeline_construct.runtime.operator import main
+from batch_pipeline_construct.runtime.operator.cli import main
 
 FUNCTION = "pipeline-arrival"
 
@@ -19,13 +19,13 @@ FUNCTION = "pipeline-arrival"
 def function(pipeline: Pipeline) -> str:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("runtime/arrival_handler.py", "def handler(event, context):\n    pass\n")
+        archive.writestr("runtime/arrival/handler.py", "def handler(event, context):\n    pass\n")
     role = boto3.client("iam").create_role(RoleName="arrival", AssumeRolePolicyDocument="{}")
     boto3.client("lambda").create_function(
         FunctionName=FUNCTION,
         Runtime="python3.12",
         Role=role["Role"]["Arn"],
-        Handler="runtime.arrival_handler.handler",
+        Handler="runtime.arrival.handler.handler",
         Code={"ZipFile": code.getvalue()},
         Environment={"Variables": dict(pipeline.environ)},
     )

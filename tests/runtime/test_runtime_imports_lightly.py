@@ -29,14 +29,14 @@ def imported_after(statement: str, pythonpath: Path) -> dict[str, bool]:
 
 
 def test_the_handler_imports_as_the_lambda_asset_without_cdk_or_boto3() -> None:
-    loaded = imported_after("from runtime.arrival_handler import handler", PACKAGE_DIR)
+    loaded = imported_after("from runtime.arrival.handler import handler", PACKAGE_DIR)
 
     assert loaded == {"boto3": False, "aws_cdk": False, "constructs": False}
 
 
 def test_the_job_resolver_imports_from_the_library_without_cdk() -> None:
     loaded = imported_after(
-        "import batch_pipeline_construct.runtime.job_resolver", PACKAGE_DIR.parent
+        "import batch_pipeline_construct.runtime.job.resolver", PACKAGE_DIR.parent
     )
 
     assert loaded["aws_cdk"] is False and loaded["constructs"] is False

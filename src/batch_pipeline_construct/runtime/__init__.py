@@ -1,12 +1,11 @@
-"""Code that runs inside AWS (the arrival Lambda and job containers).
+"""Code that runs inside AWS and on an operator's machine; nothing here imports aws-cdk-lib.
 
-Nothing in this package imports aws-cdk-lib: it is shipped as the arrival function's asset (as
-the top-level package ``runtime``, handler ``runtime.arrival_handler.handler``) and can be used
-in a job image that installs this distribution with ``pip install --no-deps``.
+Split by audience:
 
-The arrival path, in the order a file goes through it: :mod:`.s3_events` (parse a message),
-:mod:`.idempotency` (claim the object version), :mod:`.contract` (the job's environment and
-name), :mod:`.submission` (SubmitJob with backoff), :mod:`.dispatch` (the three together),
-:mod:`.arrival_handler` and :mod:`.bulk` (the Lambda entry point, per-file and bulk mode).
-In job containers: :mod:`.job_resolver`. For operators: :mod:`.operator`.
+- :mod:`.arrival`: the arrival Lambda (shipped as the function's asset, top-level package
+  ``runtime``, handler ``runtime.arrival.handler.handler``).
+- :mod:`.job`: the job container's side: the job contract, manifests and the job resolver
+  (``python -m batch_pipeline_construct.runtime.job.resolver -- CMD``).
+- :mod:`.operator`: the operator commands run against a deployed pipeline.
+- :mod:`.settings`, :mod:`.clients`, :mod:`.logs`: what those share.
 """

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import ClientError
 
-from .settings import PARTITION_KEY, TTL_ATTRIBUTE
+from ..settings import PARTITION_KEY, TTL_ATTRIBUTE
 
 __all__ = [
     "PENDING",

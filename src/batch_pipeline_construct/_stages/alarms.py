@@ -13,8 +13,8 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..options import AlarmOptions
 from .completion import finished_jobs_pattern
-from .options import AlarmOptions
 
 
 class PipelineAlarms(Construct):

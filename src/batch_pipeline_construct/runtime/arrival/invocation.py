@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import clients
+from .. import clients
+from ..logs import log
+from ..settings import ArrivalSettings
 from .dead_letter import send_to_dead_letter
 from .dispatch import Dispatcher
 from .idempotency import Ledger
-from .logs import log
 from .s3_events import MalformedMessage, S3Notification, parse_body
-from .settings import ArrivalSettings
 from .submission import Submitter
 
 SUBMIT_MARGIN_SECONDS = 5.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import Names, RemovalPolicy, aws_s3
 from constructs import Construct
 
-from .errors import PipelineConfigurationError
-from .options import BucketOptions
+from ..errors import PipelineConfigurationError
+from ..options import BucketOptions
 
 
 class PipelineStorage(Construct):

@@ -13,8 +13,8 @@ The protocol, so that one container image serves both modes:
 
 Use it as the container's entry point; it needs only the standard library and boto3::
 
-    python -m batch_pipeline_construct.runtime.job_resolver -- my-program --flag
-    python -m batch_pipeline_construct.runtime.job_resolver --print
+    python -m batch_pipeline_construct.runtime.job.resolver -- my-program --flag
+    python -m batch_pipeline_construct.runtime.job.resolver --print
 
 The first form replaces itself (``execvp``) with ``my-program --flag``, with the contract added
 to the environment; the second prints the contract as a JSON object.
@@ -47,7 +47,7 @@ MANIFEST_URI = "MANIFEST_URI"
 ARRAY_INDEX = "AWS_BATCH_JOB_ARRAY_INDEX"
 """Environment variable AWS Batch sets in every child of an array job."""
 
-_USAGE = "usage: python -m batch_pipeline_construct.runtime.job_resolver (--print | -- CMD ARG...)"
+_USAGE = "usage: python -m batch_pipeline_construct.runtime.job.resolver (--print | -- CMD ARG...)"
 
 
 class ContractUnavailable(Exception):
@@ -71,7 +71,7 @@ def resolve_contract(
         raise ContractUnavailable(f"{MANIFEST_URI} is set but {ARRAY_INDEX} is not")
     bucket, key = split_s3_uri(manifest_uri)
     if s3 is None:
-        from . import clients
+        from .. import clients
 
         s3 = clients.s3()
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -3,9 +3,9 @@
 Both commands read the pipeline's settings from the arrival function's environment (Lambda
 ``GetFunctionConfiguration``), so they act on exactly what the function acts on::
 
-    python -m batch_pipeline_construct.runtime.operator reprocess --function NAME \\
+    python -m batch_pipeline_construct.runtime.operator.cli reprocess --function NAME \\
         [--prefix P] [--suffix S] [--dry-run]
-    python -m batch_pipeline_construct.runtime.operator redrive --function NAME [--max N]
+    python -m batch_pipeline_construct.runtime.operator.cli redrive --function NAME [--max N]
 
 ``reprocess`` lists the objects in the input bucket (for example those uploaded before the
 pipeline existed) and submits one job per object through the arrival function's own submission
@@ -20,15 +20,14 @@ delete), so the arrival function tries them again.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from . import clients
-from .dispatch import Dispatcher, contract_for
-from .s3_events import ObjectRef
-from .settings import ArrivalSettings
-from .submission import Submitter
+from .. import clients
+from ..arrival.dispatch import Dispatcher, contract_for
+from ..arrival.s3_events import ObjectRef
+from ..arrival.submission import Submitter
+from ..settings import ArrivalSettings
 
 __all__ = [
     "existing_objects",
@@ -144,7 +143,7 @@ def redrive(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (see the module documentation)."""
-    parser = argparse.ArgumentParser(prog="python -m batch_pipeline_construct.runtime.operator")
+    parser = argparse.ArgumentParser(prog="python -m batch_pipeline_construct.runtime.operator.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     rep = commands.add_parser("reprocess", help="submit a job for every existing input object")
     rep.add_argument("--function", required=True, help="the arrival function's name or ARN")
@@ -162,7 +161,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = redrive(settings, max_messages=args.max)
     print(" ".join(f"{name}={count}" for name, count in counts.items()))
     return 1 if counts["failed"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,7 +16,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from .errors import PipelineConfigurationError
+from ..errors import PipelineConfigurationError
 from .permissions import acknowledge
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 

@@ -13,11 +13,11 @@ from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .contract import JobContract, output_prefix
+from ..job.contract import JobContract, output_prefix
+from ..logs import log
+from ..settings import ArrivalSettings
 from .idempotency import Claim, Ledger, Taken
-from .logs import log
 from .s3_events import ObjectRef
-from .settings import ArrivalSettings
 from .submission import SubmissionFailed, Submitter
 
 Status = Literal["submitted", "duplicate", "in-progress", "failed"]

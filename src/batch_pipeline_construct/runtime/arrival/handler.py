@@ -1,6 +1,6 @@
 """The arrival function: one Batch job per file that lands in the input bucket.
 
-The function (handler ``runtime.arrival_handler.handler``) is fed by the arrival queue with
+The function (handler ``runtime.arrival.handler.handler``) is fed by the arrival queue with
 ``ReportBatchItemFailures``; each message is an S3 event notification. For every created object
 it claims the object version (:mod:`.idempotency`), submits a job (:mod:`.submission`) whose
 environment is the job contract (:mod:`.contract`), and records the job, writing one JSON log
@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from ..logs import log
+from ..settings import ArrivalSettings
 from .bulk import run_bulk
 from .invocation import Invocation
-from .logs import log
-from .settings import ArrivalSettings
 
 STOP_MARGIN_SECONDS = 10.0
 """No record is started when less than this is left of the invocation; it is retried later."""

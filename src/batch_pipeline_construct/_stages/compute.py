@@ -9,8 +9,8 @@ from pathlib import Path
 from aws_cdk import RemovalPolicy, aws_batch, aws_ec2, aws_ecr_assets, aws_ecs, aws_iam, aws_logs
 from constructs import Construct
 
-from .errors import PipelineConfigurationError
-from .options import ComputeOptions, ComputeType, JobOptions
+from ..errors import PipelineConfigurationError
+from ..options import ComputeOptions, ComputeType, JobOptions
 from .permissions import acknowledge, acknowledge_image_pull
 
 ManagedComputeEnvironment = (

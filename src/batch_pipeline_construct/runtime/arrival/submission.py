@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .contract import JobContract
+from ..job.contract import JobContract
 
 if TYPE_CHECKING:
     from mypy_boto3_batch import BatchClient
     from mypy_boto3_batch.type_defs import KeyValuePairTypeDef, SubmitJobRequestTypeDef
 
-    from .settings import ArrivalSettings
+    from ..settings import ArrivalSettings
 
 RETRYABLE_ERROR_CODES = frozenset(
     {

@@ -23,16 +23,16 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from .options import ArrivalOptions, BulkOptions, TriggerOptions
+from ..options import ArrivalOptions, BulkOptions, TriggerOptions
+from ..runtime import settings
 from .permissions import grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
-from .runtime import settings
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The asset is the runtime/ package alone: the handler imports no CDK and boto3 comes with the
 # Lambda runtime. Caches are excluded so that the asset hash changes only when the code does.
 _RUNTIME_ASSET_EXCLUDE = ["*", "!runtime", "!runtime/**", "**/__pycache__", "**/*.pyc"]
-ARRIVAL_HANDLER = "runtime.arrival_handler.handler"
+ARRIVAL_HANDLER = "runtime.arrival.handler.handler"
 
 # SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
 _VISIBILITY_TIMEOUT_FACTOR = 6

@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import clients
-from .contract import JobContract, job_name
+from .. import clients
+from ..job.contract import JobContract, job_name
+from ..job.manifest import manifest_body
+from ..logs import log
 from .dispatch import FileOutcome, contract_for
 from .idempotency import Claim, Taken, dedupe_key
 from .invocation import DeadLetterUnavailable, Invocation
-from .logs import log
-from .manifest import manifest_body
 from .s3_events import ObjectRef, S3Notification
 from .submission import SubmissionFailed, Submitted
 

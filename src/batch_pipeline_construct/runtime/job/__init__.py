@@ -1,0 +1,1 @@
+"""The job container's side: the job contract, manifests and the job resolver."""

@@ -1,0 +1,1 @@
+"""The operator commands: re-drive, reprocess and inspect a deployed pipeline."""
