@@ -100,6 +100,8 @@ pyproject.add_override(
     {
         "minversion": "9.0",
         "testpaths": ["tests"],
+        # The repository root, so tests (and benchmarks) import the shared fakes as tests.support
+        "pythonpath": ["."],
         # Directories that hold CDK apps, build output or vendored code, never tests.
         "norecursedirs": [
             ".*",

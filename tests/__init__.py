@@ -1,0 +1,1 @@
+"""The test suite; ``tests.support`` holds the fakes the tests and the benchmarks share."""
