@@ -47,7 +47,8 @@ class ComputeOptions:
     Default: Batch's ``optimal`` types (or the GPU family ``g5`` when the job asks for GPUs)."""
 
     arm64: bool = False
-    """Build the image for and run on Arm64 (Graviton) instead of x86-64. Default: x86-64."""
+    """Build the image for and run on Arm64 (Graviton) instead of x86-64; not with GPUs, whose
+    NVIDIA image is x86-64 only. Default: x86-64."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
@@ -93,7 +94,7 @@ class JobOptions:
     """Memory per job. On Fargate it must pair with ``vcpus`` as AWS documents. Default: 2 GiB."""
 
     gpus: int = 0
-    """GPUs per job; EC2 compute only. Default: 0."""
+    """GPUs per job; EC2 compute on x86-64 only, with the Amazon Linux 2023 NVIDIA image. Default: 0."""
 
     command: Sequence[str] | None = None
     """Command that overrides the image's CMD. Default: the image's own CMD/ENTRYPOINT."""
@@ -122,6 +123,13 @@ class JobOptions:
             )
         if self.gpus < 0:
             raise PipelineConfigurationError("job.gpus", self.gpus, "use 0 or more")
+        if self.gpus and compute.arm64:
+            raise PipelineConfigurationError(
+                "compute.arm64",
+                compute.arm64,
+                "False when job.gpus is set: AWS Batch's NVIDIA image (Amazon Linux 2023 NVIDIA) "
+                "runs on x86-64 GPU instances only",
+            )
         timeout_seconds = self.timeout.to_seconds()
         if timeout_seconds < 60:
             raise PipelineConfigurationError(

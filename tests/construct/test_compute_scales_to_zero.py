@@ -59,7 +59,7 @@ def test_ec2_spot_with_instance_types_scales_from_zero(dockerfile_dir: Path) -> 
     assert resources["AllocationStrategy"] == "SPOT_PRICE_CAPACITY_OPTIMIZED"
 
 
-def test_gpu_jobs_get_gpus_and_a_gpu_ami(dockerfile_dir: Path) -> None:
+def test_gpu_jobs_get_gpus_and_the_al2023_nvidia_image(dockerfile_dir: Path) -> None:
     template = template_of(
         dockerfile_dir,
         compute=ComputeOptions(type=ComputeType.EC2),
@@ -71,7 +71,7 @@ def test_gpu_jobs_get_gpus_and_a_gpu_ami(dockerfile_dir: Path) -> None:
     _, environment = only(template, "AWS::Batch::ComputeEnvironment")
     resources = environment["Properties"]["ComputeResources"]
     assert resources["InstanceTypes"] == ["g5"]
-    assert resources["Ec2Configuration"] == [{"ImageType": "ECS_AL2_NVIDIA"}]
+    assert resources["Ec2Configuration"] == [{"ImageType": "ECS_AL2023_NVIDIA"}]
 
 
 def test_arm64_builds_and_runs_arm_images(dockerfile_dir: Path) -> None:

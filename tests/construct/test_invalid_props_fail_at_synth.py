@@ -38,6 +38,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "Fargate allows",
     ),
     "gpus-on-fargate": ({"job": JobOptions(gpus=1)}, "job.gpus", "Fargate has no GPUs"),
+    "gpus-on-graviton": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, arm64=True), "job": JobOptions(gpus=1)},
+        "compute.arm64",
+        "x86-64 GPU instances only",
+    ),
     "short-timeout": (
         {"job": JobOptions(timeout=Duration.seconds(30))},
         "job.timeout",

@@ -125,7 +125,9 @@ def test_gpu_example_runs_on_g5_spot_instances_with_the_gpu_ami(
     assert sorted(resources["InstanceTypes"]) == ["g5.2xlarge", "g5.xlarge"]
     assert resources["MinvCpus"] == 0
     assert resources["MaxvCpus"] == 64
-    assert [config["ImageType"] for config in resources["Ec2Configuration"]] == ["ECS_AL2_NVIDIA"]
+    assert [config["ImageType"] for config in resources["Ec2Configuration"]] == [
+        "ECS_AL2023_NVIDIA"
+    ]
 
 
 def test_gpu_example_jobs_ask_for_one_gpu_4_vcpus_and_15_gib_for_6_hours(

@@ -44,21 +44,38 @@ def resolve_dockerfile(dockerfile_path: str | os.PathLike[str]) -> tuple[Path, s
     )
 
 
-def _retry_strategies() -> list[aws_batch.RetryStrategy]:
+FARGATE_SPOT_INTERRUPTED = "Your Spot Task was interrupted*"
+"""The stopped reason of a Fargate Spot task whose capacity was reclaimed (Amazon ECS's wording)."""
+FARGATE_START_FAILED = "ResourceInitializationError*"
+"""The stopped reason of a Fargate task that could not start (network, secrets or image set-up)."""
+
+
+def retry_strategies(compute: ComputeOptions) -> list[aws_batch.RetryStrategy]:
     """Retry infrastructure failures, never the application's own non-zero exit.
 
-    Batch takes the first rule that matches (at most five). ``SPOT_INSTANCE_RECLAIMED`` is
-    aws-cdk-lib's ``Host EC2*`` status reason, which covers Spot reclaims and host failures; the
-    last rule is the explicit catch-all that ends every other failure, including exit codes.
+    Batch takes the first rule that matches, allows five, and *retries* a job that matches none,
+    so the infrastructure ``RETRY`` rules come first and two ``EXIT`` rules end the list: any
+    reason, and any exit code (a plain non-zero exit often carries no reason). Each compute type
+    gets only the rules whose failures it can have: ``Host EC2*`` (Spot reclaims and host
+    failures) on EC2, Fargate Spot's own reclaim reason and Fargate's start errors on Fargate.
     """
     retry, exit_ = aws_batch.Action.RETRY, aws_batch.Action.EXIT
-    return [
-        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        aws_batch.RetryStrategy.of(retry, aws_batch.Reason.CANNOT_PULL_CONTAINER),
-        aws_batch.RetryStrategy.of(
-            retry, aws_batch.Reason.custom(on_status_reason="ResourceInitializationError*")
-        ),
+    if compute.type is ComputeType.FARGATE:
+        infrastructure = [
+            aws_batch.Reason.CANNOT_PULL_CONTAINER,
+            aws_batch.Reason.custom(on_status_reason=FARGATE_START_FAILED),
+        ]
+        if compute.spot:
+            spot_reclaim = aws_batch.Reason.custom(on_status_reason=FARGATE_SPOT_INTERRUPTED)
+            infrastructure.insert(0, spot_reclaim)
+    else:
+        infrastructure = [
+            aws_batch.Reason.SPOT_INSTANCE_RECLAIMED,
+            aws_batch.Reason.CANNOT_PULL_CONTAINER,
+        ]
+    return [aws_batch.RetryStrategy.of(retry, reason) for reason in infrastructure] + [
         aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_reason="*")),
+        aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_exit_code="*")),
     ]
 
 
@@ -167,7 +184,7 @@ class PipelineCompute(Construct):
             "JobDefinition",
             container=self._container(compute, job, has_public_subnets),
             retry_attempts=job.retry_attempts,
-            retry_strategies=_retry_strategies(),
+            retry_strategies=retry_strategies(compute),
             timeout=job.timeout,
             propagate_tags=True,
         )
@@ -219,9 +236,7 @@ class PipelineCompute(Construct):
             )
         instance_types, instance_classes = _split_instance_types(compute.instance_types)
         if not instance_types and not instance_classes and job.gpus:
-            instance_classes = [
-                aws_ec2.InstanceClass.G5G if compute.arm64 else aws_ec2.InstanceClass.G5
-            ]
+            instance_classes = [aws_ec2.InstanceClass.G5]
         chosen = bool(instance_types or instance_classes)
         environment = aws_batch.ManagedEc2EcsComputeEnvironment(
             self,
@@ -243,7 +258,12 @@ class PipelineCompute(Construct):
                 else aws_batch.AllocationStrategy.BEST_FIT_PROGRESSIVE
             ),
             images=(
-                [aws_batch.EcsMachineImage(image_type=aws_batch.EcsMachineImageType.ECS_AL2_NVIDIA)]
+                # Amazon Linux 2023 with NVIDIA drivers: AL2 reaches its end of support.
+                [
+                    aws_batch.EcsMachineImage(
+                        image_type=aws_batch.EcsMachineImageType.ECS_AL2023_NVIDIA
+                    )
+                ]
                 if job.gpus
                 else None
             ),
