@@ -78,7 +78,7 @@ project = PythonProject(
         "aws-cdk.integ-tests-alpha@2.275.0a0",
         "mypy@^2.4.0",
         "ruff@~0.17.0",
-        "boto3-stubs[s3,sqs,batch,dynamodb,lambda]@^1.43.0",
+        "boto3-stubs[s3,sqs,batch,dynamodb,lambda,sns]@^1.43.0",
         "twine@^7.0.0",
         "build@^1.6.0",
         "pyyaml@^6.0.0",
