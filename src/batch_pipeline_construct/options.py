@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
 
@@ -231,6 +231,30 @@ class TriggerOptions:
             raise PipelineConfigurationError(
                 "trigger.suffixes", tuple(self.suffixes), "suffixes must be non-empty and distinct"
             )
+        for shorter, longer in combinations(sorted(self.suffixes, key=len), 2):
+            if longer.endswith(shorter):
+                raise PipelineConfigurationError(
+                    "trigger.suffixes",
+                    tuple(self.suffixes),
+                    f"suffixes that do not overlap: S3 rejects the notification configuration "
+                    f"because {longer!r} ends with {shorter!r}; keep {shorter!r}, which matches both",
+                )
+
+    def key_filters(self) -> list[tuple[str, str]]:
+        """The (prefix, suffix) filter of each S3 notification: one per suffix ('' matches any)."""
+        return [(self.prefix or "", suffix) for suffix in self.suffixes or ("",)]
+
+
+def key_filters_overlap(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Whether two (prefix, suffix) filters of one event type overlap, which S3 rejects.
+
+    S3's rule: they overlap when one key could match both, that is when one prefix starts with
+    the other and one suffix ends with the other (an empty prefix or suffix matches every key).
+    """
+    (prefix_a, suffix_a), (prefix_b, suffix_b) = first, second
+    prefixes_overlap = prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a)
+    suffixes_overlap = suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a)
+    return prefixes_overlap and suffixes_overlap
 
 
 @dataclass(frozen=True)

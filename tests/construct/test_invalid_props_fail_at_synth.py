@@ -82,6 +82,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "trigger.prefix",
         "no leading '/'",
     ),
+    "overlapping-suffixes": (
+        {"trigger": TriggerOptions(suffixes=(".csv", ".gz", ".tar.gz"))},
+        "trigger.suffixes",
+        "'.tar.gz' ends with '.gz'",
+    ),
     "suffixes-as-a-string": (
         {"trigger": TriggerOptions(suffixes=".csv")},
         "trigger.suffixes",

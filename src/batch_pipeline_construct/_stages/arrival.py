@@ -25,6 +25,7 @@ from constructs import Construct
 
 from ..options import ArrivalOptions, BulkOptions, TriggerOptions
 from ..runtime import settings
+from .key_filters import claim_key_filters
 from .permissions import grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 
@@ -165,6 +166,7 @@ class ArrivalPath(Construct):
             )
         )
         self._grant(role, job_queue, job_definition, output_bucket, bulk)
+        claim_key_filters(input_bucket, trigger, scope.node.path)
         destination = aws_s3_notifications.SqsDestination(self.queue)
         for key_filter in _key_filters(trigger):
             input_bucket.add_event_notification(
@@ -191,7 +193,7 @@ def _key_filters(trigger: TriggerOptions) -> list[list[aws_s3.NotificationKeyFil
     """The filters of each S3 notification: one notification per suffix (S3 takes one suffix each)."""
     if not trigger.prefix and not trigger.suffixes:
         return [[]]
-    suffixes: list[str | None] = list(trigger.suffixes) or [None]
     return [
-        [aws_s3.NotificationKeyFilter(prefix=trigger.prefix, suffix=suffix)] for suffix in suffixes
+        [aws_s3.NotificationKeyFilter(prefix=prefix or None, suffix=suffix or None)]
+        for prefix, suffix in trigger.key_filters()
     ]
