@@ -83,6 +83,7 @@ project = PythonProject(
         "build@^1.6.0",
         "pyyaml@^6.0.0",
         "check-jsonschema@^0.39.0",
+        "griffe@^2.4.1",
     ],
 )
 
@@ -178,7 +179,7 @@ test_task.reset("pytest -n auto --dist loadfile -q", receive_args=True)
 
 docgen = project.add_task(
     "docgen",
-    description="Render API.md from the public names' signatures and docstrings",
+    description="Render API.md from the public API's signatures and docstrings (griffe)",
     exec="python scripts/docgen.py",
 )
 project.add_task(

@@ -10,6 +10,9 @@ class PipelineConfigurationError(ValueError):
 
     def __init__(self, prop: str, value: object, allowed: str) -> None:
         self.prop = prop
+        """The prop, or option field, that is wrong, e.g. ``"job.memory"``."""
         self.value = value
+        """The value given."""
         self.allowed = allowed
+        """What is allowed instead, as a sentence for the user."""
         super().__init__(f"BatchFilePipeline: invalid {prop}={value!r}: {allowed}")

@@ -26,7 +26,7 @@ from constructs import Construct
 from ._stages.alarms import PipelineAlarms
 from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
-from ._stages.compute import ManagedComputeEnvironment, PipelineCompute
+from ._stages.compute import PipelineCompute
 from ._stages.permissions import grant_object_read, grant_object_write
 from ._stages.security import acknowledge_unavoidable_findings
 from ._stages.storage import PipelineStorage
@@ -83,6 +83,8 @@ class BatchFilePipeline(Construct):
     ) -> None:
         """Build the pipeline.
 
+        :param scope: The construct this pipeline belongs to, usually your ``Stack``.
+        :param construct_id: The pipeline's ID, unique within ``scope``.
         :param dockerfile_path: A folder holding a ``Dockerfile``, or a Dockerfile's path (its folder is the build context). Relative paths start at the current directory.
         :param compute: Fargate or EC2, Spot, instance types, max vCPUs. Default: Fargate, on-demand, 256 vCPUs at most.
         :param job: vCPUs, memory, GPUs, command, extra environment, timeout, retries. Default: 1 vCPU, 2 GiB, 1 hour, 3 attempts.
@@ -169,7 +171,9 @@ class BatchFilePipeline(Construct):
         """Server access logs of the pipeline's buckets (None when the pipeline creates no bucket)."""
         self.vpc: aws_ec2.IVpc = compute_parts.vpc
         """The VPC the jobs run in."""
-        self.compute_environment: ManagedComputeEnvironment = compute_parts.compute_environment
+        self.compute_environment: (
+            aws_batch.FargateComputeEnvironment | aws_batch.ManagedEc2EcsComputeEnvironment
+        ) = compute_parts.compute_environment
         """The AWS Batch compute environment; it scales to zero when no job is queued."""
         self.job_queue: aws_batch.JobQueue = compute_parts.job_queue
         """The AWS Batch job queue the arrival function submits to."""
