@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import pytest
 
 from batch_pipeline_construct.runtime.records import schema
+from batch_pipeline_construct.runtime.records.config import RecordSettings
 from batch_pipeline_construct.runtime.records.query import RecordsTable
 
 RECORDS_TABLE = "file-records"
@@ -73,3 +78,211 @@ def put_claim(
         item[schema.JOB_NAME] = {"S": f"file-{key}"}
     table.client.put_item(TableName=table.name, Item=item)
     return partition_key
+
+
+JOB_QUEUE_ARN = "arn:aws:batch:us-east-1:123456789012:job-queue/pipeline-queue"
+JOB_LOG_GROUP = "/aws/batch/job"
+
+
+def batch_event(
+    job_id: str,
+    status: str,
+    *,
+    time: str,
+    job_name: str = "file-report-csv-3f2a9c1d0b",
+    parameters: dict[str, str] | None = None,
+    array_index: int | None = None,
+    array_size: int | None = None,
+    attempts: list[dict[str, Any]] | None = None,
+    status_reason: str | None = None,
+    created_at_ms: int = 1_641_944_200_058,
+) -> dict[str, Any]:
+    """A ``Batch Job State Change`` event as EventBridge delivers it (AWS Batch user guide,
+    "Job state change events"); ``detail`` is the job as DescribeJobs returns it."""
+    last = (attempts or [{}])[-1]
+    container: dict[str, Any] = {
+        "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/pipeline:latest",
+        "command": [],
+        "volumes": [],
+        "environment": [],
+        "mountPoints": [],
+        "ulimits": [],
+        "networkInterfaces": [],
+        "resourceRequirements": [
+            {"value": "1", "type": "VCPU"},
+            {"value": "2048", "type": "MEMORY"},
+        ],
+        "secrets": [],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": JOB_LOG_GROUP},
+            "secretOptions": [],
+        },
+    }
+    container.update(
+        {
+            name: value
+            for name, value in (last.get("container") or {}).items()
+            if name in ("exitCode", "logStreamName", "taskArn", "reason")
+        }
+    )
+    detail: dict[str, Any] = {
+        "jobArn": f"arn:aws:batch:us-east-1:123456789012:job/{job_id}",
+        "jobName": job_name,
+        "jobId": job_id,
+        "jobQueue": JOB_QUEUE_ARN,
+        "status": status,
+        "attempts": attempts or [],
+        "createdAt": created_at_ms,
+        "retryStrategy": {"attempts": 3, "evaluateOnExit": []},
+        "dependsOn": [],
+        "jobDefinition": "arn:aws:batch:us-east-1:123456789012:job-definition/pipeline-job:2",
+        "parameters": parameters or {},
+        "container": container,
+        "tags": {},
+        "propagateTags": False,
+        "platformCapabilities": ["FARGATE"],
+        "eksAttempts": [],
+    }
+    if status_reason is not None:
+        detail["statusReason"] = status_reason
+    if status in ("RUNNING", "SUCCEEDED", "FAILED") and attempts:
+        detail["startedAt"] = last.get("startedAt", created_at_ms + 30_000)
+    if status in ("SUCCEEDED", "FAILED") and attempts:
+        detail["stoppedAt"] = last.get("stoppedAt", created_at_ms + 90_000)
+    if array_index is not None:
+        detail["arrayProperties"] = {"index": array_index}
+    if array_size is not None:
+        detail["arrayProperties"] = {
+            "size": array_size,
+            "statusSummary": {"RUNNABLE": array_size},
+        }
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Batch Job State Change",
+        "source": "aws.batch",
+        "account": "123456789012",
+        "time": time,
+        "region": "us-east-1",
+        "resources": [detail["jobArn"]],
+        "detail": detail,
+    }
+
+
+def attempt(
+    exit_code: int, *, log_stream: str, reason: str = "Essential container in task exited"
+) -> dict[str, Any]:
+    """One entry of a job's ``attempts``: the container's exit code and log stream."""
+    return {
+        "container": {
+            "containerInstanceArn": "",
+            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/pipeline/0f9c",
+            "exitCode": exit_code,
+            "logStreamName": log_stream,
+            "networkInterfaces": [],
+        },
+        "startedAt": 1_641_944_230_058,
+        "stoppedAt": 1_641_944_290_058,
+        "statusReason": reason,
+    }
+
+
+def file_parameters(
+    key: str, *, version_id: str = "v1", bucket: str = "pipeline-input"
+) -> dict[str, str]:
+    """A per-file job's parameters (the job contract's)."""
+    return {
+        "inputBucket": bucket,
+        "inputKey": key,
+        "inputUri": f"s3://{bucket}/{key}",
+        "outputUri": f"s3://pipeline-output/results/{key}/",
+        "versionId": version_id,
+    }
+
+
+def sqs_batch(*bodies: Any) -> dict[str, Any]:
+    """The SQS event the record function receives: one record per body (events as JSON)."""
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:records",
+                "awsRegion": "us-east-1",
+            }
+            for body in bodies
+        ]
+    }
+
+
+OUTPUT_BUCKET = "pipeline-output"
+
+
+@dataclass
+class RecordsPipeline:
+    """The record function's resources in moto and its settings in the environment."""
+
+    table: RecordsTable
+    queue_url: str
+    topic_arn: str
+    summaries_url: str
+    """A queue subscribed to the completion topic (raw delivery): what subscribers receive."""
+
+    def published(self) -> list[dict[str, Any]]:
+        """Every message published to the completion topic so far (drained)."""
+        sqs = boto3.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(
+            QueueUrl=self.summaries_url, MaxNumberOfMessages=10, VisibilityTimeout=600
+        ).get("Messages", []):
+            messages += [dict(json.loads(message["Body"])) for message in batch]
+        return messages
+
+    def queued(self) -> list[dict[str, Any]]:
+        """Messages in the record function's own queue, with their delay (drained)."""
+        sqs = boto3.client("sqs")
+        found: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=600
+        ).get("Messages", []):
+            found += [dict(message) for message in batch]
+        return found
+
+
+def records_pipeline(
+    monkeypatch: pytest.MonkeyPatch, *, quiet_seconds: int = 300
+) -> RecordsPipeline:
+    """Create the table, output bucket, topic and queue, and configure the record function."""
+    table = create_records_table()
+    boto3.client("s3").create_bucket(Bucket=OUTPUT_BUCKET)
+    sqs = boto3.client("sqs")
+    queue_url = sqs.create_queue(QueueName="records")["QueueUrl"]
+    summaries_url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
+    summaries_arn = sqs.get_queue_attributes(QueueUrl=summaries_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns = boto3.client("sns")
+    topic_arn = sns.create_topic(Name="completion")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=summaries_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    settings = RecordSettings(
+        table=table.name,
+        output_bucket=OUTPUT_BUCKET,
+        completion_topic_arn=topic_arn,
+        output_root_prefix="results/",
+        queue_url=queue_url,
+        quiet_seconds=quiet_seconds,
+        job_log_group=JOB_LOG_GROUP,
+    )
+    for name, value in settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    return RecordsPipeline(table, queue_url, topic_arn, summaries_url)

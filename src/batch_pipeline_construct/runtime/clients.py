@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -58,6 +59,14 @@ def sqs() -> SQSClient:
 
 
 @cache
+def sns() -> SNSClient:
+    """The SNS client (run summaries on the completion topic)."""
+    import boto3
+
+    return boto3.client("sns")
+
+
+@cache
 def lambda_() -> LambdaClient:
     """The Lambda client (the operator CLI reads the arrival function's settings)."""
     import boto3
@@ -67,5 +76,5 @@ def lambda_() -> LambdaClient:
 
 def reset() -> None:
     """Forget every client, so the next use creates a new one (for tests and credential changes)."""
-    for factory in (batch, dynamodb, s3, sqs, lambda_):
+    for factory in (batch, dynamodb, s3, sqs, sns, lambda_):
         factory.cache_clear()

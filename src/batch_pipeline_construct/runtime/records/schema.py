@@ -79,6 +79,7 @@ __all__ = [
     "VERSION_ID",
     "FileState",
     "is_run_key",
+    "object_of_record_key",
     "record_key",
     "run_key",
     "state_of_item",
@@ -237,6 +238,15 @@ def record_key(
     if sequencer is not None:
         return f"{bucket}/{key}#sequencer={sequencer}"
     return None
+
+
+def object_of_record_key(partition_key: str) -> tuple[str, str]:
+    """``(bucket, key)`` of the object version whose record has ``partition_key``."""
+    head, marker, _ = partition_key.rpartition("#version=")
+    if not marker:
+        head, marker, _ = partition_key.rpartition("#sequencer=")
+    bucket, _, key = (head if marker else partition_key).partition("/")
+    return bucket, key
 
 
 def run_key(run_id: str) -> str:

@@ -1,0 +1,343 @@
+"""Runs: the files that arrive together, and the moment a run is finished.
+
+**A run** is the files whose jobs show up one after another with no quiet gap of
+``quiet_seconds`` between them. A file joins a run when the record function first sees its job
+(its first Batch event, seconds after the arrival function submitted it): it joins the current
+run if that run's latest file joined less than ``quiet_seconds`` ago, or else starts a new run.
+So a drop of 10,000 files is one run even when submitting it takes minutes, and a file dropped
+an hour later starts the next one.
+
+**A run is finished** when every file that joined is in a final state *and* ``quiet_seconds``
+have passed since the latest joined (no file can join any more). Then exactly one invocation
+claims the report (a conditional write with a lease, so a crashed one is taken over), writes it
+and marks the run reported.
+
+Joining and counting are DynamoDB transactions over the file's record and the run item, so a
+duplicate event can neither join a file twice nor count its outcome twice; a write lost to a
+crash is redone by the event's redelivery, which reconciles the record with its run again.
+
+::
+
+    run#current      current_run = R2                     (the run new files try to join)
+    run#R1           files 5  finished 5  reported_at ... (done)
+    run#R2           files 3  finished 1  last_seen t     (open until t + quiet_seconds)
+    in/a.csv#v=..    run_id R2  state succeeded  run_counted true
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from . import schema
+from .model import RunRecord, run_record
+from .schema import FINAL_STATES, FileState
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+__all__ = ["DEFAULT_QUIET_SECONDS", "REPORT_LEASE_SECONDS", "RunBook", "Wait", "new_run_id"]
+
+DEFAULT_QUIET_SECONDS = 300
+"""A gap with no new file this long ends a run."""
+REPORT_LEASE_SECONDS = 300
+"""How long one invocation holds a run's report before another may take it over."""
+_MAX_TRIES = 10
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Every file of the run is final, but a file may still join for ``seconds``."""
+
+    seconds: float
+    """Seconds until the run's quiet gap has passed."""
+
+
+def new_run_id(now: float) -> str:
+    """A new run ID: the start time (UTC) and a random suffix, so IDs sort by start."""
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}-{uuid.uuid4().hex[:6]}"
+
+
+class RunBook:
+    """Puts files in runs, counts their outcomes and decides when a run is finished."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        *,
+        quiet_seconds: int = DEFAULT_QUIET_SECONDS,
+        retention_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._quiet_seconds = quiet_seconds
+        self._retention_seconds = retention_seconds
+        self._clock = clock
+
+    def reconcile(self, item: dict[str, Any]) -> str | None:
+        """Put the record ``item`` in a run and, once final, count it there; return its run."""
+        record_key = item[schema.PARTITION_KEY]["S"]
+        run_id = item.get(schema.RUN_ID, {}).get("S") or self._join(record_key)
+        if run_id is None:
+            return None
+        state = schema.state_of_item(item)
+        if state in FINAL_STATES and schema.RUN_COUNTED not in item:
+            self._count(record_key, run_id, state)
+        return run_id
+
+    def claim_report(self, run_id: str) -> RunRecord | Wait | None:
+        """The run, claimed for its report, when it is finished; :class:`Wait` when only its
+        quiet gap is left; None when it is not finished, reported, or claimed by another."""
+        run = self.get(run_id)
+        if run is None or run.reported_at is not None or not run.all_finished:
+            return None
+        now = self._clock()
+        quiet_until = run.last_seen + self._quiet_seconds
+        if now < quiet_until:
+            return Wait(quiet_until - now)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(schema.run_key(run_id)),
+                UpdateExpression="SET #claimed = :until",
+                ConditionExpression=(
+                    "attribute_not_exists(#reported)"
+                    " AND (attribute_not_exists(#claimed) OR #claimed < :now)"
+                    " AND #finished >= #files AND #last_seen <= :cutoff"
+                ),
+                ExpressionAttributeNames={
+                    "#claimed": schema.RUN_REPORT_CLAIMED_UNTIL,
+                    "#reported": schema.RUN_REPORTED_AT,
+                    "#finished": schema.RUN_FINISHED,
+                    "#files": schema.RUN_FILES,
+                    "#last_seen": schema.RUN_LAST_SEEN,
+                },
+                ExpressionAttributeValues={
+                    ":until": _number(now + REPORT_LEASE_SECONDS),
+                    ":now": _number(now),
+                    ":cutoff": _number(now - self._quiet_seconds),
+                },
+            )
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+            return None
+        return run
+
+    def mark_reported(self, run_id: str, report_uri: str) -> None:
+        """Record that run ``run_id``'s report is at ``report_uri`` and its summary was sent."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=_key(schema.run_key(run_id)),
+            UpdateExpression="SET #reported = :now, #uri = :uri",
+            ExpressionAttributeNames={
+                "#reported": schema.RUN_REPORTED_AT,
+                "#uri": schema.RUN_REPORT_URI,
+            },
+            ExpressionAttributeValues={
+                ":now": _number(self._clock()),
+                ":uri": {"S": report_uri},
+            },
+        )
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """Run ``run_id`` (read consistently), or None."""
+        item = self._client.get_item(
+            TableName=self._table, Key=_key(schema.run_key(run_id)), ConsistentRead=True
+        ).get("Item")
+        return None if item is None else run_record(item)
+
+    def _join(self, record_key: str) -> str | None:
+        for _ in range(_MAX_TRIES):
+            now = self._clock()
+            run_id = self._current_run_id()
+            if run_id is None:
+                self._start_run(now, previous=None)
+                continue
+            reasons = self._transact(
+                [
+                    self._update(
+                        record_key,
+                        "SET #run = :run",
+                        "attribute_exists(#pk) AND attribute_not_exists(#run)",
+                        {"#run": schema.RUN_ID, "#pk": schema.PARTITION_KEY},
+                        {":run": {"S": run_id}},
+                    ),
+                    self._update(
+                        schema.run_key(run_id),
+                        "ADD #files :one SET #last_seen = :now, #ttl = :ttl",
+                        "attribute_exists(#pk) AND attribute_not_exists(#claimed)"
+                        " AND attribute_not_exists(#reported) AND #last_seen >= :cutoff",
+                        {
+                            "#files": schema.RUN_FILES,
+                            "#last_seen": schema.RUN_LAST_SEEN,
+                            "#ttl": schema.TTL_ATTRIBUTE,
+                            "#pk": schema.PARTITION_KEY,
+                            "#claimed": schema.RUN_REPORT_CLAIMED_UNTIL,
+                            "#reported": schema.RUN_REPORTED_AT,
+                        },
+                        {
+                            ":one": _number(1),
+                            ":now": _number(now),
+                            ":ttl": _number(now + self._retention_seconds),
+                            ":cutoff": _number(now - self._quiet_seconds),
+                        },
+                    ),
+                ]
+            )
+            if reasons is None:
+                return run_id
+            if reasons[0] == "ConditionalCheckFailed":  # joined by a concurrent event, or gone
+                return self._run_of(record_key)
+            if reasons[1] == "ConditionalCheckFailed":  # the run has closed
+                self._start_run(now, previous=run_id)
+        raise RuntimeError(f"could not put {record_key} in a run after {_MAX_TRIES} tries")
+
+    def _count(self, record_key: str, run_id: str, state: FileState) -> None:
+        outcome = schema.RUN_SUCCEEDED if state is FileState.SUCCEEDED else schema.RUN_FAILED
+        for _ in range(_MAX_TRIES):
+            now = self._clock()
+            reasons = self._transact(
+                [
+                    self._update(
+                        record_key,
+                        "SET #counted = :yes",
+                        "#run = :run AND #state = :state AND attribute_not_exists(#counted)",
+                        {
+                            "#counted": schema.RUN_COUNTED,
+                            "#run": schema.RUN_ID,
+                            "#state": schema.STATE,
+                        },
+                        {
+                            ":yes": {"BOOL": True},
+                            ":run": {"S": run_id},
+                            ":state": {"S": state.value},
+                        },
+                    ),
+                    self._update(
+                        schema.run_key(run_id),
+                        "ADD #finished :one, #outcome :one SET #last_finished = :now",
+                        "attribute_exists(#pk)",
+                        {
+                            "#finished": schema.RUN_FINISHED,
+                            "#outcome": outcome,
+                            "#last_finished": schema.RUN_LAST_FINISHED,
+                            "#pk": schema.PARTITION_KEY,
+                        },
+                        {":one": _number(1), ":now": _number(now)},
+                    ),
+                ]
+            )
+            if reasons is None or "ConditionalCheckFailed" in reasons:
+                return  # counted now, or already (or the record moved on: nothing to count)
+        raise RuntimeError(f"could not count {record_key} in run {run_id} after {_MAX_TRIES} tries")
+
+    def _start_run(self, now: float, *, previous: str | None) -> None:
+        run_id = new_run_id(now)
+        pointer_condition = (
+            "attribute_not_exists(#pk)" if previous is None else "#current = :previous"
+        )
+        pointer_values: dict[str, Any] = {":run": {"S": run_id}}
+        if previous is not None:
+            pointer_values[":previous"] = {"S": previous}
+        self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            **_key(schema.run_key(run_id)),
+                            schema.RUN_FILES: _number(0),
+                            schema.RUN_FINISHED: _number(0),
+                            schema.RUN_SUCCEEDED: _number(0),
+                            schema.RUN_FAILED: _number(0),
+                            schema.RUN_FIRST_SEEN: _number(now),
+                            schema.RUN_LAST_SEEN: _number(now),
+                            schema.TTL_ATTRIBUTE: _number(now + self._retention_seconds),
+                        },
+                        "ConditionExpression": "attribute_not_exists(#pk)",
+                        "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _key(schema.CURRENT_RUN_KEY),
+                        "UpdateExpression": "SET #current = :run",
+                        "ConditionExpression": pointer_condition,
+                        "ExpressionAttributeNames": {
+                            "#current": schema.RUN_CURRENT_ID,
+                            **({"#pk": schema.PARTITION_KEY} if previous is None else {}),
+                        },
+                        "ExpressionAttributeValues": pointer_values,
+                    }
+                },
+            ]
+        )
+
+    def _current_run_id(self) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=_key(schema.CURRENT_RUN_KEY), ConsistentRead=True
+        ).get("Item")
+        return None if item is None else str(item[schema.RUN_CURRENT_ID]["S"])
+
+    def _run_of(self, record_key: str) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=_key(record_key), ConsistentRead=True
+        ).get("Item")
+        run = None if item is None else item.get(schema.RUN_ID, {}).get("S")
+        return None if run is None else str(run)
+
+    def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
+        """Write ``items`` in one transaction; None on success, else each item's cancel code."""
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            reasons = _cancellation_codes(error.response.get("CancellationReasons", []))
+            return reasons + ["None"] * (len(items) - len(reasons))
+        return None
+
+    def _update(
+        self,
+        key: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _key(key),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+
+def _cancellation_codes(reasons: Any) -> list[str]:
+    return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+def _key(partition_key: str) -> dict[str, Any]:
+    return {schema.PARTITION_KEY: {"S": partition_key}}
+
+
+def _number(value: float) -> dict[str, str]:
+    return {"N": str(int(value)) if float(value).is_integer() else str(value)}
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
