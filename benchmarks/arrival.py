@@ -80,6 +80,8 @@ class ArrivalConfig:
 
 def config_from_template(stack: str, template: dict[str, Any]) -> ArrivalConfig:
     """Find the arrival function, its event source mapping and its queue in ``template``."""
+    from batch_pipeline_construct.runtime.settings import FILE_RECORDS_TABLE
+
     resources = template["Resources"]
     function_id, function = next(
         (rid, r)
@@ -105,7 +107,7 @@ def config_from_template(stack: str, template: dict[str, Any]) -> ArrivalConfig:
         max_receive_count=int(queue["RedrivePolicy"]["maxReceiveCount"]),
         function_timeout=float(function["Properties"].get("Timeout", 3)),
         memory_mb=int(function["Properties"].get("MemorySize", 128)),
-        deduplication="BPC_IDEMPOTENCY_TABLE" in variables,
+        deduplication=FILE_RECORDS_TABLE in variables,
         environment={k: v for k, v in variables.items() if isinstance(v, str)},
     )
 
@@ -313,11 +315,9 @@ def simulate(mode: str, config: ArrivalConfig, options: Options) -> dict[str, An
             }
         )
         if config.deduplication:
-            environ[settings.IDEMPOTENCY_TABLE] = _aws.TABLE
-        if mode == "bulk":
-            environ[settings.MANIFEST_BUCKET] = _aws.OUTPUT_BUCKET
-            if options.bulk_max_files is not None:
-                environ[settings.BULK_MAX_FILES] = str(options.bulk_max_files)
+            environ[settings.FILE_RECORDS_TABLE] = _aws.TABLE
+        if mode == "bulk" and options.bulk_max_files is not None:
+            environ[settings.BULK_MAX_FILES] = str(options.bulk_max_files)
         os.environ.update(environ)
         clients.reset()
 

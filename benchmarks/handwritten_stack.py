@@ -197,7 +197,7 @@ class HandwrittenPipelineStack(cdk.Stack):
                 "BPC_JOB_DEFINITION_NAME": job_definition.job_definition_name,
                 "BPC_INPUT_BUCKET": input_bucket.bucket_name,
                 "BPC_OUTPUT_BUCKET": output_bucket.bucket_name,
-                "BPC_IDEMPOTENCY_TABLE": table.table_name,
+                "BPC_FILE_RECORDS_TABLE": table.table_name,
                 "BPC_DEAD_LETTER_QUEUE_URL": dead_letters.queue_url,
                 "BPC_ARRIVAL_QUEUE_URL": queue.queue_url,
             },

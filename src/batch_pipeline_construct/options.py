@@ -15,6 +15,7 @@ from itertools import combinations, pairwise
 from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
+from .runtime import settings
 from .runtime.job.contract import CONTRACT_VARIABLES
 from .runtime.job.resolver import MANIFEST_URI
 
@@ -296,7 +297,9 @@ class ArrivalOptions:
     deduplication: bool = True
     """Suppress duplicate deliveries of one object version with an on-demand DynamoDB table. Default: on."""
 
-    deduplication_ttl: Duration = field(default_factory=lambda: Duration.days(7))
+    deduplication_ttl: Duration = field(
+        default_factory=lambda: Duration.seconds(settings.DEFAULT_FILE_RECORDS_TTL_SECONDS)
+    )
     """How long a submission is remembered for deduplication. Default: 7 days."""
 
     def validate(self) -> None:
@@ -345,13 +348,13 @@ class BulkOptions:
     array job per manifest; each child resolves its own file (see ``runtime.job.resolver``).
     """
 
-    max_files_per_job: int = 10_000
+    max_files_per_job: int = settings.MAX_ARRAY_SIZE
     """Most files in one array job (2..10,000, Batch's array size limit). Default: 10,000."""
 
     batching_window: Duration = field(default_factory=lambda: Duration.seconds(60))
     """How long arrivals are gathered before a manifest is written (1..300 s). Default: 60 s."""
 
-    manifest_prefix: str = "_manifests/"
+    manifest_prefix: str = settings.DEFAULT_MANIFEST_PREFIX
     """Where manifests are written in the output bucket. Default: ``_manifests/``."""
 
     max_concurrency: int = 20
@@ -360,11 +363,11 @@ class BulkOptions:
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""
-        if not 2 <= self.max_files_per_job <= 10_000:
+        if not settings.MIN_ARRAY_SIZE <= self.max_files_per_job <= settings.MAX_ARRAY_SIZE:
             raise PipelineConfigurationError(
                 "bulk.max_files_per_job",
                 self.max_files_per_job,
-                "AWS Batch array jobs hold 2 to 10000 children",
+                f"AWS Batch array jobs hold {settings.MIN_ARRAY_SIZE} to {settings.MAX_ARRAY_SIZE} children",
             )
         window = self.batching_window.to_seconds()
         if not 1 <= window <= 300:
@@ -383,7 +386,7 @@ class BulkOptions:
             raise PipelineConfigurationError(
                 "bulk.manifest_prefix",
                 self.manifest_prefix,
-                "a folder-like prefix such as '_manifests/'",
+                f"a folder-like prefix such as {settings.DEFAULT_MANIFEST_PREFIX!r}",
             )
 
 

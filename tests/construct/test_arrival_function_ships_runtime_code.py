@@ -50,7 +50,7 @@ def test_function_is_told_its_pipeline_through_the_settings_names(
         settings.INPUT_BUCKET,
         settings.OUTPUT_BUCKET,
         settings.DEAD_LETTER_QUEUE_URL,
-        settings.IDEMPOTENCY_TABLE,
+        settings.FILE_RECORDS_TABLE,
     ):
         assert name in variables
     assert settings.BULK_MODE not in variables

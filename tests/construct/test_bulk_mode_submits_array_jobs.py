@@ -22,9 +22,10 @@ def test_bulk_mode_configures_the_function_and_the_event_source(dockerfile_dir: 
         f for k, f in resources(template, "AWS::Lambda::Function").items() if "Arrival" in k
     )
     variables = function["Properties"]["Environment"]["Variables"]
-    assert variables[settings.BULK_MODE] == "true"
-    assert variables[settings.BULK_MAX_FILES] == "5000"
-    assert variables[settings.MANIFEST_PREFIX] == "_manifests/"
+    received = settings.ArrivalSettings.from_environ(variables)
+    assert received.bulk_mode is True
+    assert received.bulk_max_files == 5000
+    assert received.manifest_prefix == "_manifests/"
 
 
 def _role_statements(template: Template, fragment: str) -> str:

@@ -88,11 +88,9 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
             settings.INPUT_BUCKET: INPUT_BUCKET,
             settings.OUTPUT_BUCKET: OUTPUT_BUCKET,
             settings.OUTPUT_ROOT_PREFIX: "results/",
-            settings.JOB_NAME_PREFIX: "file",
-            settings.IDEMPOTENCY_TABLE: "submissions",
+            settings.FILE_RECORDS_TABLE: "submissions",
             settings.DEAD_LETTER_QUEUE_URL: dlq_url,
             settings.ARRIVAL_QUEUE_URL: queue_url,
-            settings.SUBMIT_MAX_ATTEMPTS: "6",
         }
     )
     return result
@@ -105,7 +103,6 @@ def bulk(pipeline: Pipeline) -> Pipeline:
         **{
             settings.BULK_MODE: "true",
             settings.BULK_MAX_FILES: "100",
-            settings.MANIFEST_BUCKET: OUTPUT_BUCKET,
             settings.MANIFEST_PREFIX: "_manifests/",
         }
     )

@@ -48,7 +48,7 @@ def test_the_claim_records_the_job(pipeline: Pipeline) -> None:
 
 
 def test_without_a_table_every_delivery_is_submitted(pipeline: Pipeline) -> None:
-    pipeline.configure(**{settings.IDEMPOTENCY_TABLE: None})
+    pipeline.configure(**{settings.FILE_RECORDS_TABLE: None})
     body = s3_body(s3_record("report.csv", version_id="v1"))
 
     handler(sqs_event(body, body), LambdaContext())

@@ -19,7 +19,7 @@ from runtime_pipeline import (
     sqs_event,
 )
 
-from batch_pipeline_construct.runtime import clients, settings
+from batch_pipeline_construct.runtime import clients
 from batch_pipeline_construct.runtime.arrival.handler import handle
 
 TRANSIENT = {
@@ -75,17 +75,16 @@ def test_a_message_still_throttled_after_the_last_attempt_is_retried_later(
     )
     event = sqs_event(s3_body(s3_record("hot.csv")))
 
-    result = handle(event, LambdaContext(), sleep=FakeSleep())
+    result = handle(event, LambdaContext(), sleep=FakeSleep(), submit_max_attempts=6)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert len(calls) == 6  # BPC_SUBMIT_MAX_ATTEMPTS in the fixture
+    assert len(calls) == 6
     [line] = logged(capsys.readouterr().out, "failed")
     assert line["attempts"] == 6
     assert "ThrottlingException" in str(line["reason"])
 
 
 def test_no_retry_starts_after_the_invocation_deadline(pipeline: Pipeline) -> None:
-    pipeline.configure(**{settings.SUBMIT_MAX_ATTEMPTS: "20"})
     calls = inject(
         clients.batch(), "batch.SubmitJob", first_calls_fail(100, TRANSIENT["ServerException"])
     )
@@ -100,6 +99,7 @@ def test_no_retry_starts_after_the_invocation_deadline(pipeline: Pipeline) -> No
         sleep=sleep,
         random=lambda: 1.0,
         clock=lambda: now[0],
+        submit_max_attempts=20,
     )
 
     assert len(result["batchItemFailures"]) == 1

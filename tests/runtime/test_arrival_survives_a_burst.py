@@ -39,7 +39,9 @@ class Burst:
     invocations: int
 
 
-def run_burst(pipeline: Pipeline, *, files: int, duplicates: int, poison: int) -> Burst:
+def run_burst(
+    pipeline: Pipeline, *, files: int, duplicates: int, poison: int, submit_max_attempts: int
+) -> Burst:
     rng = random.Random(20260101)
     bodies = [
         s3_body(s3_record(f"burst/{n:05d} file.csv", version_id=f"v{n}")) for n in range(files)
@@ -69,7 +71,13 @@ def run_burst(pipeline: Pipeline, *, files: int, duplicates: int, poison: int) -
         invocations += 1
         batch = [queue.popleft() for _ in range(min(10, len(queue)))]
         event = {"Records": [sqs_record(body, message_id) for message_id, body, _ in batch]}
-        result = handle(event, LambdaContext(), sleep=sleep, random=rng.random)
+        result = handle(
+            event,
+            LambdaContext(),
+            sleep=sleep,
+            random=rng.random,
+            submit_max_attempts=submit_max_attempts,
+        )
         failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
         for message_id, body, receives in batch:
             if message_id in failed and receives < MAX_RECEIVE_COUNT:
@@ -108,9 +116,9 @@ def assert_nothing_lost_or_doubled(burst: Burst, *, files: int, poison: int) -> 
 def test_three_thousand_files_become_three_thousand_jobs(
     pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pipeline.configure(**{settings.SUBMIT_MAX_ATTEMPTS: "4", settings.IDEMPOTENCY_TABLE: None})
+    pipeline.configure(**{settings.FILE_RECORDS_TABLE: None})
 
-    burst = run_burst(pipeline, files=3000, duplicates=0, poison=60)
+    burst = run_burst(pipeline, files=3000, duplicates=0, poison=60, submit_max_attempts=4)
 
     assert_nothing_lost_or_doubled(burst, files=3000, poison=60)
     with capsys.disabled():
@@ -121,8 +129,6 @@ def test_three_thousand_files_become_three_thousand_jobs(
 
 
 def test_duplicate_deliveries_in_a_burst_start_no_second_job(pipeline: Pipeline) -> None:
-    pipeline.configure(**{settings.SUBMIT_MAX_ATTEMPTS: "4"})
-
-    burst = run_burst(pipeline, files=400, duplicates=200, poison=10)
+    burst = run_burst(pipeline, files=400, duplicates=200, poison=10, submit_max_attempts=4)
 
     assert_nothing_lost_or_doubled(burst, files=400, poison=10)

@@ -118,25 +118,24 @@ class ArrivalPath(Construct):
         )
         log_group.grant_write(role)
 
-        environment = {
-            settings.JOB_QUEUE_ARN: job_queue.job_queue_arn,
-            settings.JOB_DEFINITION_NAME: job_definition.job_definition_name,
-            settings.INPUT_BUCKET: input_bucket.bucket_name,
-            settings.OUTPUT_BUCKET: output_bucket.bucket_name,
-            settings.OUTPUT_ROOT_PREFIX: output_prefix,
-            settings.DEAD_LETTER_QUEUE_URL: self.dead_letter_queue.queue_url,
-            settings.ARRIVAL_QUEUE_URL: self.queue.queue_url,
-        }
-        if self.idempotency_table is not None:
-            environment[settings.IDEMPOTENCY_TABLE] = self.idempotency_table.table_name
-            environment[settings.IDEMPOTENCY_TTL_SECONDS] = str(
-                int(arrival.deduplication_ttl.to_seconds())
-            )
-        if bulk is not None:
-            environment[settings.BULK_MODE] = "true"
-            environment[settings.BULK_MAX_FILES] = str(bulk.max_files_per_job)
-            environment[settings.MANIFEST_BUCKET] = output_bucket.bucket_name
-            environment[settings.MANIFEST_PREFIX] = bulk.manifest_prefix
+        arrival_settings = settings.ArrivalSettings(
+            job_queue_arn=job_queue.job_queue_arn,
+            job_definition_name=job_definition.job_definition_name,
+            input_bucket=input_bucket.bucket_name,
+            output_bucket=output_bucket.bucket_name,
+            output_root_prefix=output_prefix,
+            file_records_table=(
+                None if self.idempotency_table is None else self.idempotency_table.table_name
+            ),
+            file_records_ttl_seconds=int(arrival.deduplication_ttl.to_seconds()),
+            dead_letter_queue_url=self.dead_letter_queue.queue_url,
+            arrival_queue_url=self.queue.queue_url,
+            bulk_mode=bulk is not None,
+            bulk_max_files=settings.MAX_ARRAY_SIZE if bulk is None else bulk.max_files_per_job,
+            manifest_prefix=(
+                settings.DEFAULT_MANIFEST_PREFIX if bulk is None else bulk.manifest_prefix
+            ),
+        )
 
         self.function = aws_lambda.Function(
             self,
@@ -149,7 +148,7 @@ class ArrivalPath(Construct):
             timeout=function_timeout,
             role=role,
             log_group=log_group,
-            environment=environment,
+            environment=arrival_settings.to_environ(),
             description="Submits one AWS Batch job per file that arrives in the input bucket.",
         )
         """The arrival Lambda."""

@@ -17,6 +17,11 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..errors import PipelineConfigurationError
+from ..runtime.job.contract import (
+    INPUT_URI_PARAMETER,
+    MANIFEST_URI_PARAMETER,
+    OUTPUT_URI_PARAMETER,
+)
 from .permissions import acknowledge
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 
@@ -51,9 +56,9 @@ def completion_message() -> aws_events.RuleTargetInput:
             "jobId": field("$.detail.jobId"),
             "jobName": field("$.detail.jobName"),
             "jobQueue": field("$.detail.jobQueue"),
-            "inputUri": field("$.detail.parameters.inputUri"),
-            "outputUri": field("$.detail.parameters.outputUri"),
-            "manifestUri": field("$.detail.parameters.manifestUri"),
+            INPUT_URI_PARAMETER: field(f"$.detail.parameters.{INPUT_URI_PARAMETER}"),
+            OUTPUT_URI_PARAMETER: field(f"$.detail.parameters.{OUTPUT_URI_PARAMETER}"),
+            MANIFEST_URI_PARAMETER: field(f"$.detail.parameters.{MANIFEST_URI_PARAMETER}"),
             "arrayIndex": field("$.detail.arrayProperties.index"),
             "time": field("$.time"),
         }

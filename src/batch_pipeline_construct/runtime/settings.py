@@ -1,76 +1,143 @@
-"""The arrival function's configuration: the environment variables the construct sets on it.
+"""The settings contract between the construct and the arrival function, defined once.
 
-The CDK side (``arrival.py``) writes these names and the handler reads them through
-:meth:`ArrivalSettings.from_environ`, so the two can never disagree on a name.
+The construct (``_stages/arrival.py``) builds an :class:`ArrivalSettings` from the props and
+writes :meth:`ArrivalSettings.to_environ` as the function's environment; the handler reads it back
+with :meth:`ArrivalSettings.from_environ`. Each field's environment variable and default are
+declared on the field, so the two sides cannot disagree on a name, a default or a conversion.
+
+Limits and names both sides share are the module constants below (job-contract names, such as
+the Batch parameter names, live in ``runtime/job/contract.py``). To add a setting: one constant
+for its variable name, one field with ``_setting(NAME, default)``; the construct passes the value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+# --- limits and defaults shared by the construct and the runtime ---------------------------------
+
+MAX_ARRAY_SIZE = 10_000
+"""The most children an AWS Batch array job can have (and so the most files in one bulk job)."""
+MIN_ARRAY_SIZE = 2
+"""The fewest children an AWS Batch array job can have."""
+DEFAULT_MANIFEST_PREFIX = "_manifests/"
+"""Where bulk-mode manifests go in the output bucket, unless ``BulkOptions.manifest_prefix`` says."""
+DEFAULT_FILE_RECORDS_TTL_SECONDS = 7 * 24 * 3600
+"""How long a file's record (and so its deduplication) is kept: 7 days."""
+JOB_NAME_PREFIX = "file"
+"""The first word of every job name the arrival function submits."""
+SUBMIT_MAX_ATTEMPTS = 8
+"""SubmitJob calls per file before the file is retried through the queue (throttling, 5xx)."""
+
+# --- the file records table's schema: the construct creates it, the runtime reads and writes it ---
+
+PARTITION_KEY = "pk"
+"""The file records table's partition key (type string): one item per object version."""
+TTL_ATTRIBUTE = "expires_at"
+"""The file records table's TTL attribute (epoch seconds)."""
+
+# --- environment variable names of the arrival function --------------------------------------------
 
 JOB_QUEUE_ARN = "BPC_JOB_QUEUE_ARN"
 JOB_DEFINITION_NAME = "BPC_JOB_DEFINITION_NAME"
 INPUT_BUCKET = "BPC_INPUT_BUCKET"
 OUTPUT_BUCKET = "BPC_OUTPUT_BUCKET"
 OUTPUT_ROOT_PREFIX = "BPC_OUTPUT_ROOT_PREFIX"
-JOB_NAME_PREFIX = "BPC_JOB_NAME_PREFIX"
-IDEMPOTENCY_TABLE = "BPC_IDEMPOTENCY_TABLE"
-IDEMPOTENCY_TTL_SECONDS = "BPC_IDEMPOTENCY_TTL_SECONDS"
+FILE_RECORDS_TABLE = "BPC_FILE_RECORDS_TABLE"
+FILE_RECORDS_TTL_SECONDS = "BPC_FILE_RECORDS_TTL_SECONDS"
 DEAD_LETTER_QUEUE_URL = "BPC_DEAD_LETTER_QUEUE_URL"
 ARRIVAL_QUEUE_URL = "BPC_ARRIVAL_QUEUE_URL"
-SUBMIT_MAX_ATTEMPTS = "BPC_SUBMIT_MAX_ATTEMPTS"
 BULK_MODE = "BPC_BULK_MODE"
 BULK_MAX_FILES = "BPC_BULK_MAX_FILES"
-MANIFEST_BUCKET = "BPC_MANIFEST_BUCKET"
 MANIFEST_PREFIX = "BPC_MANIFEST_PREFIX"
 
-# The deduplication table's schema: the construct creates it, runtime/idempotency.py uses it.
-PARTITION_KEY = "pk"
-"""The deduplication table's partition key (type string)."""
-TTL_ATTRIBUTE = "expires_at"
-"""The table's TTL attribute (epoch seconds)."""
+_ENVIRON = "environ"
+_REQUIRED: Any = dataclasses.MISSING
+
+
+def _setting(name: str, default: Any = _REQUIRED) -> Any:
+    """A settings field carried in the environment variable ``name``."""
+    return dataclasses.field(default=default, metadata={_ENVIRON: name})
 
 
 @dataclass(frozen=True)
 class ArrivalSettings:
-    """Everything the arrival handler needs to know about its pipeline."""
+    """Everything the arrival function knows about its pipeline: the construct builds it, the
+    function reads it. A field equal to its default is left out of the environment."""
 
-    job_queue_arn: str
-    job_definition_name: str
-    input_bucket: str
-    output_bucket: str
-    output_root_prefix: str = ""
-    job_name_prefix: str = "file"
-    idempotency_table: str | None = None
-    idempotency_ttl_seconds: int = 7 * 24 * 3600
-    dead_letter_queue_url: str | None = None
-    arrival_queue_url: str | None = None
-    submit_max_attempts: int = 8
-    bulk_mode: bool = False
-    bulk_max_files: int = 10_000
-    manifest_bucket: str | None = None
-    manifest_prefix: str = "_manifests/"
+    job_queue_arn: str = _setting(JOB_QUEUE_ARN)
+    """The job queue jobs are submitted to."""
+    job_definition_name: str = _setting(JOB_DEFINITION_NAME)
+    """The job definition, by name: jobs run its latest active revision."""
+    input_bucket: str = _setting(INPUT_BUCKET)
+    """The bucket whose notifications arrive."""
+    output_bucket: str = _setting(OUTPUT_BUCKET)
+    """Where jobs write results (and bulk mode its manifests)."""
+    output_root_prefix: str = _setting(OUTPUT_ROOT_PREFIX, "")
+    """The prefix in front of every job's output prefix."""
+    file_records_table: str | None = _setting(FILE_RECORDS_TABLE, None)
+    """The per-file record table (also what deduplicates deliveries); None when off."""
+    file_records_ttl_seconds: int = _setting(
+        FILE_RECORDS_TTL_SECONDS, DEFAULT_FILE_RECORDS_TTL_SECONDS
+    )
+    """How long a file's record is kept."""
+    dead_letter_queue_url: str | None = _setting(DEAD_LETTER_QUEUE_URL, None)
+    """Where malformed messages are sent."""
+    arrival_queue_url: str | None = _setting(ARRIVAL_QUEUE_URL, None)
+    """The queue the function reads (bulk mode tops its batch up from it)."""
+    bulk_mode: bool = _setting(BULK_MODE, False)
+    """Submit one array job per batch of files instead of one job per file."""
+    bulk_max_files: int = _setting(BULK_MAX_FILES, MAX_ARRAY_SIZE)
+    """Bulk mode: the most files in one array job."""
+    manifest_prefix: str = _setting(MANIFEST_PREFIX, DEFAULT_MANIFEST_PREFIX)
+    """Bulk mode: where manifests go in the output bucket."""
+
+    def to_environ(self) -> dict[str, str]:
+        """The environment variables that carry these settings (defaults and None left out)."""
+        environ: dict[str, str] = {}
+        for setting in dataclasses.fields(self):
+            value = getattr(self, setting.name)
+            if value is None or (
+                setting.default is not _REQUIRED and _same(value, setting.default)
+            ):
+                continue
+            environ[setting.metadata[_ENVIRON]] = _encode(value)
+        return environ
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArrivalSettings:
         """Read the settings from ``environ`` (the process environment by default)."""
         env = os.environ if environ is None else environ
-        return cls(
-            job_queue_arn=env[JOB_QUEUE_ARN],
-            job_definition_name=env[JOB_DEFINITION_NAME],
-            input_bucket=env[INPUT_BUCKET],
-            output_bucket=env[OUTPUT_BUCKET],
-            output_root_prefix=env.get(OUTPUT_ROOT_PREFIX, ""),
-            job_name_prefix=env.get(JOB_NAME_PREFIX, "file"),
-            idempotency_table=env.get(IDEMPOTENCY_TABLE) or None,
-            idempotency_ttl_seconds=int(env.get(IDEMPOTENCY_TTL_SECONDS, 7 * 24 * 3600)),
-            dead_letter_queue_url=env.get(DEAD_LETTER_QUEUE_URL) or None,
-            arrival_queue_url=env.get(ARRIVAL_QUEUE_URL) or None,
-            submit_max_attempts=int(env.get(SUBMIT_MAX_ATTEMPTS, 8)),
-            bulk_mode=env.get(BULK_MODE, "false").lower() == "true",
-            bulk_max_files=int(env.get(BULK_MAX_FILES, 10_000)),
-            manifest_bucket=env.get(MANIFEST_BUCKET) or None,
-            manifest_prefix=env.get(MANIFEST_PREFIX, "_manifests/"),
-        )
+        types = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for setting in dataclasses.fields(cls):
+            name = setting.metadata[_ENVIRON]
+            if setting.default is _REQUIRED:
+                values[setting.name] = env[name]
+            elif env.get(name):
+                values[setting.name] = _decode(env[name], types[setting.name])
+        return cls(**values)
+
+
+def _same(value: Any, default: Any) -> bool:
+    # A CDK token (an unresolved string) is never taken for a default.
+    return type(value) is type(default) and bool(value == default)
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _decode(text: str, kind: object) -> object:
+    if kind is bool:
+        return text.lower() == "true"
+    if kind is int:
+        return int(text)
+    return text

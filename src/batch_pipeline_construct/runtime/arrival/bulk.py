@@ -4,8 +4,8 @@ The files of the invocation's messages are collected (each claimed in the idempo
 so duplicates are left out), then more messages are received from the arrival queue until
 ``bulk_max_files`` files are collected, the queue is empty or the invocation's time runs low.
 The files are written to a manifest (see :mod:`.manifest`) and one array job is submitted whose
-child ``i`` processes entry ``i``. The manifest is written to ``manifest_bucket`` (the output
-bucket when unset) under ``manifest_prefix``. A single file is submitted as a plain per-file job.
+child ``i`` processes entry ``i``. The manifest is written to the output bucket under
+``manifest_prefix``. A single file is submitted as a plain per-file job.
 
 Claims and marks in the idempotency table are made many at a time (``clients.CONCURRENT_CALLS``),
 so the table's round trips, two per file, do not bound how fast an array job is assembled, and
@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
-from ..job.contract import JobContract, job_name
+from ..job.contract import MANIFEST_URI_PARAMETER, JobContract, job_name
 from ..job.manifest import manifest_body
+from ..job.resolver import MANIFEST_URI
 from ..logs import log
+from ..settings import JOB_NAME_PREFIX, MAX_ARRAY_SIZE
 from .dispatch import FileOutcome, contract_for
 from .idempotency import Claim, Taken, dedupe_key
 from .invocation import DeadLetterUnavailable, Invocation
@@ -44,8 +46,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-MAX_ARRAY_SIZE = 10_000
-"""The most children an AWS Batch array job can have."""
 TOP_UP_STOP_SECONDS = 30.0
 """No more messages are received when less than this is left of the invocation."""
 
@@ -241,7 +241,7 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
     contracts = [contract_for(ref, settings) for ref, _ in files]
     try:
         if len(contracts) == 1:
-            name = contracts[0].job_name(settings.job_name_prefix)
+            name = contracts[0].job_name(JOB_NAME_PREFIX)
             submitted = dispatcher.submitter.submit(contracts[0], name)
             job_ids = [submitted.job_id]
         else:
@@ -271,7 +271,7 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
 def _submit_array(contracts: Sequence[JobContract], invocation: Invocation) -> Submitted:
     settings = invocation.settings
     manifest_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:12]}"
-    bucket = settings.manifest_bucket or settings.output_bucket
+    bucket = settings.output_bucket
     key = f"{settings.manifest_prefix}{manifest_id}.json"
     clients.s3().put_object(
         Bucket=bucket,
@@ -281,15 +281,15 @@ def _submit_array(contracts: Sequence[JobContract], invocation: Invocation) -> S
     )
     uri = f"s3://{bucket}/{key}"
     return invocation.dispatcher.submitter.submit_array(
-        job_name=job_name(settings.job_name_prefix, f"bulk-{manifest_id}"),
+        job_name=job_name(JOB_NAME_PREFIX, f"bulk-{manifest_id}"),
         size=len(contracts),
         environment={
-            "MANIFEST_URI": uri,
+            MANIFEST_URI: uri,
             "OUTPUT_BUCKET": settings.output_bucket,
             "S3_OUTPUT_BUCKET": settings.output_bucket,
         },
         parameters={
-            "manifestUri": uri,
+            MANIFEST_URI_PARAMETER: uri,
             "count": str(len(contracts)),
             "outputBucket": settings.output_bucket,
         },

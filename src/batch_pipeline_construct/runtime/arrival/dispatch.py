@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..job.contract import JobContract, output_prefix
 from ..logs import log
-from ..settings import ArrivalSettings
+from ..settings import JOB_NAME_PREFIX, ArrivalSettings
 from .idempotency import Claim, Ledger, Taken
 from .s3_events import ObjectRef
 from .submission import SubmissionFailed, Submitter
@@ -109,7 +109,7 @@ class Dispatcher:
         if isinstance(claim, Taken):
             return FileOutcome(ref, claim.state, job_id=claim.job_id)
         contract = contract_for(ref, self.settings)
-        name = contract.job_name(self.settings.job_name_prefix)
+        name = contract.job_name(JOB_NAME_PREFIX)
         try:
             submitted = self.submitter.submit(contract, name)
         except SubmissionFailed as error:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..logs import log
-from ..settings import ArrivalSettings
+from ..settings import SUBMIT_MAX_ATTEMPTS, ArrivalSettings
 from .bulk import run_bulk
 from .invocation import Invocation
 
@@ -50,8 +50,9 @@ def handle(
     random: Callable[[], float] = _random.random,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
+    submit_max_attempts: int = SUBMIT_MAX_ATTEMPTS,
 ) -> dict[str, list[dict[str, str]]]:
-    """:func:`handler`, with the retry loop's sleep, randomness and clocks replaceable."""
+    """:func:`handler`, with the retry loop's sleep, randomness, clocks and budget replaceable."""
     settings = ArrivalSettings.from_environ()
     invocation = Invocation(
         settings,
@@ -60,6 +61,7 @@ def handle(
         random=random,
         clock=clock,
         wall_clock=wall_clock,
+        submit_max_attempts=submit_max_attempts,
     )
     records: Sequence[dict[str, Any]] = event.get("Records", [])
     if settings.bulk_mode:

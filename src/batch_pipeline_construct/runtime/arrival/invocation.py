@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
 from ..logs import log
-from ..settings import ArrivalSettings
+from ..settings import SUBMIT_MAX_ATTEMPTS, ArrivalSettings
 from .dead_letter import send_to_dead_letter
 from .dispatch import Dispatcher
 from .idempotency import Ledger
@@ -39,6 +39,7 @@ class Invocation:
         random: Callable[[], float] = _random.random,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        submit_max_attempts: int = SUBMIT_MAX_ATTEMPTS,
     ) -> None:
         self.settings = settings
         """The pipeline's settings."""
@@ -47,6 +48,7 @@ class Invocation:
         submitter = Submitter.from_settings(
             settings,
             clients.batch(),
+            max_attempts=submit_max_attempts,
             sleep=sleep,
             random=random,
             clock=clock,
@@ -55,10 +57,10 @@ class Invocation:
         ledger = (
             Ledger(
                 clients.dynamodb(),
-                settings.idempotency_table,
-                ttl_seconds=settings.idempotency_ttl_seconds,
+                settings.file_records_table,
+                ttl_seconds=settings.file_records_ttl_seconds,
             )
-            if settings.idempotency_table
+            if settings.file_records_table
             else None
         )
         self.dispatcher = Dispatcher(

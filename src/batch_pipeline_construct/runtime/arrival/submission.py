@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ..job.contract import JobContract
+from ..settings import MAX_ARRAY_SIZE, MIN_ARRAY_SIZE, SUBMIT_MAX_ATTEMPTS
 
 if TYPE_CHECKING:
     from mypy_boto3_batch import BatchClient
@@ -101,7 +102,7 @@ class Submitter:
         *,
         job_queue: str,
         job_definition: str,
-        max_attempts: int = 8,
+        max_attempts: int = SUBMIT_MAX_ATTEMPTS,
         base_delay: float = 0.1,
         max_delay: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -130,6 +131,7 @@ class Submitter:
         settings: ArrivalSettings,
         client: BatchClient,
         *,
+        max_attempts: int = SUBMIT_MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
         clock: Callable[[], float] = time.monotonic,
@@ -140,7 +142,7 @@ class Submitter:
             client,
             job_queue=settings.job_queue_arn,
             job_definition=settings.job_definition_name,
-            max_attempts=settings.submit_max_attempts,
+            max_attempts=max_attempts,
             sleep=sleep,
             random=random,
             clock=clock,
@@ -168,8 +170,10 @@ class Submitter:
         parameters: Mapping[str, str],
     ) -> Submitted:
         """Submit one array job of ``size`` children (2 to 10,000)."""
-        if not 2 <= size <= 10_000:
-            raise ValueError(f"an array job has 2 to 10,000 children, got {size}")
+        if not MIN_ARRAY_SIZE <= size <= MAX_ARRAY_SIZE:
+            raise ValueError(
+                f"an array job has {MIN_ARRAY_SIZE} to {MAX_ARRAY_SIZE:,} children, got {size}"
+            )
         return self._submit(
             {
                 "jobName": job_name,

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "CONTRACT_VARIABLES",
+    "INPUT_URI_PARAMETER",
+    "MANIFEST_URI_PARAMETER",
+    "OUTPUT_URI_PARAMETER",
     "JOB_NAME_PATTERN",
     "JobContract",
     "job_name",
@@ -51,6 +54,13 @@ CONTRACT_VARIABLES = (
     "S3_OUTPUT_BUCKET",
 )
 """Every environment variable name the contract can set."""
+
+INPUT_URI_PARAMETER = "inputUri"
+"""Batch job parameter of a per-file job: the input object's ``s3://`` URI."""
+OUTPUT_URI_PARAMETER = "outputUri"
+"""Batch job parameter of a per-file job: the output prefix's ``s3://`` URI."""
+MANIFEST_URI_PARAMETER = "manifestUri"
+"""Batch job parameter of a bulk-mode array job: the manifest's ``s3://`` URI."""
 
 _MAX_JOB_NAME = 128
 _HASH_LENGTH = 10
@@ -110,8 +120,8 @@ class JobContract:
         params = {
             "inputBucket": self.input_bucket,
             "inputKey": self.input_key,
-            "inputUri": self.input_uri,
-            "outputUri": self.output_uri,
+            INPUT_URI_PARAMETER: self.input_uri,
+            OUTPUT_URI_PARAMETER: self.output_uri,
         }
         if self.version_id is not None:
             params["versionId"] = self.version_id

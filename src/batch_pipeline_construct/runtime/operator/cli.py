@@ -27,7 +27,7 @@ from .. import clients
 from ..arrival.dispatch import Dispatcher, contract_for
 from ..arrival.s3_events import ObjectRef
 from ..arrival.submission import Submitter
-from ..settings import ArrivalSettings
+from ..settings import JOB_NAME_PREFIX, ArrivalSettings
 
 __all__ = [
     "existing_objects",
@@ -93,7 +93,7 @@ def reprocess(
     for ref in existing_objects(settings, prefix=prefix, suffix=suffix):
         counts["listed"] += 1
         if dry_run:
-            name = contract_for(ref, settings).job_name(settings.job_name_prefix)
+            name = contract_for(ref, settings).job_name(JOB_NAME_PREFIX)
             print(f"would submit {name} for s3://{ref.bucket}/{ref.key}")
             continue
         outcome = dispatcher.dispatch(ref)
