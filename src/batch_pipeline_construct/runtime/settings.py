@@ -7,7 +7,9 @@ declared on the field, so the two sides cannot disagree on a name, a default or 
 
 Limits and names both sides share are the module constants below (job-contract names, such as
 the Batch parameter names, live in ``runtime/job/contract.py``). To add a setting: one constant
-for its variable name, one field with ``_setting(NAME, default)``; the construct passes the value.
+for its variable name, one field with ``setting(NAME, default)``; the construct passes the value.
+Another function's settings (the record function's, say) subclass :class:`EnvironSettings` the
+same way and import the names they share from here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 # --- limits and defaults shared by the construct and the runtime ---------------------------------
 
@@ -60,68 +62,75 @@ _ENVIRON = "environ"
 _REQUIRED: Any = dataclasses.MISSING
 
 
-def _setting(name: str, default: Any = _REQUIRED) -> Any:
-    """A settings field carried in the environment variable ``name``."""
+def setting(name: str, default: Any = _REQUIRED) -> Any:
+    """A field of an :class:`EnvironSettings` carried in the environment variable ``name``."""
     return dataclasses.field(default=default, metadata={_ENVIRON: name})
 
 
-@dataclass(frozen=True)
-class ArrivalSettings:
-    """Everything the arrival function knows about its pipeline: the construct builds it, the
-    function reads it. A field equal to its default is left out of the environment."""
+class EnvironSettings:
+    """Base of a frozen settings dataclass whose fields are declared with :func:`setting`.
 
-    job_queue_arn: str = _setting(JOB_QUEUE_ARN)
-    """The job queue jobs are submitted to."""
-    job_definition_name: str = _setting(JOB_DEFINITION_NAME)
-    """The job definition, by name: jobs run its latest active revision."""
-    input_bucket: str = _setting(INPUT_BUCKET)
-    """The bucket whose notifications arrive."""
-    output_bucket: str = _setting(OUTPUT_BUCKET)
-    """Where jobs write results (and bulk mode its manifests)."""
-    output_root_prefix: str = _setting(OUTPUT_ROOT_PREFIX, "")
-    """The prefix in front of every job's output prefix."""
-    file_records_table: str | None = _setting(FILE_RECORDS_TABLE, None)
-    """The per-file record table (also what deduplicates deliveries); None when off."""
-    file_records_ttl_seconds: int = _setting(
-        FILE_RECORDS_TTL_SECONDS, DEFAULT_FILE_RECORDS_TTL_SECONDS
-    )
-    """How long a file's record is kept."""
-    dead_letter_queue_url: str | None = _setting(DEAD_LETTER_QUEUE_URL, None)
-    """Where malformed messages are sent."""
-    arrival_queue_url: str | None = _setting(ARRIVAL_QUEUE_URL, None)
-    """The queue the function reads (bulk mode tops its batch up from it)."""
-    bulk_mode: bool = _setting(BULK_MODE, False)
-    """Submit one array job per batch of files instead of one job per file."""
-    bulk_max_files: int = _setting(BULK_MAX_FILES, MAX_ARRAY_SIZE)
-    """Bulk mode: the most files in one array job."""
-    manifest_prefix: str = _setting(MANIFEST_PREFIX, DEFAULT_MANIFEST_PREFIX)
-    """Bulk mode: where manifests go in the output bucket."""
+    Fields of type ``str``, ``str | None``, ``int`` and ``bool`` are written by
+    :meth:`to_environ` (a value equal to its default, or None, is left out) and read back by
+    :meth:`from_environ`, so a setting's name, default and conversion are written once.
+    """
 
     def to_environ(self) -> dict[str, str]:
         """The environment variables that carry these settings (defaults and None left out)."""
         environ: dict[str, str] = {}
-        for setting in dataclasses.fields(self):
-            value = getattr(self, setting.name)
-            if value is None or (
-                setting.default is not _REQUIRED and _same(value, setting.default)
-            ):
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if value is None or (field.default is not _REQUIRED and _same(value, field.default)):
                 continue
-            environ[setting.metadata[_ENVIRON]] = _encode(value)
+            environ[field.metadata[_ENVIRON]] = _encode(value)
         return environ
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArrivalSettings:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Self:
         """Read the settings from ``environ`` (the process environment by default)."""
         env = os.environ if environ is None else environ
         types = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        for setting in dataclasses.fields(cls):
-            name = setting.metadata[_ENVIRON]
-            if setting.default is _REQUIRED:
-                values[setting.name] = env[name]
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+            name = field.metadata[_ENVIRON]
+            if field.default is _REQUIRED:
+                values[field.name] = env[name]
             elif env.get(name):
-                values[setting.name] = _decode(env[name], types[setting.name])
+                values[field.name] = _decode(env[name], types[field.name])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class ArrivalSettings(EnvironSettings):
+    """Everything the arrival function knows about its pipeline: the construct builds it, the
+    function reads it."""
+
+    job_queue_arn: str = setting(JOB_QUEUE_ARN)
+    """The job queue jobs are submitted to."""
+    job_definition_name: str = setting(JOB_DEFINITION_NAME)
+    """The job definition, by name: jobs run its latest active revision."""
+    input_bucket: str = setting(INPUT_BUCKET)
+    """The bucket whose notifications arrive."""
+    output_bucket: str = setting(OUTPUT_BUCKET)
+    """Where jobs write results (and bulk mode its manifests)."""
+    output_root_prefix: str = setting(OUTPUT_ROOT_PREFIX, "")
+    """The prefix in front of every job's output prefix."""
+    file_records_table: str | None = setting(FILE_RECORDS_TABLE, None)
+    """The per-file record table (also what deduplicates deliveries); None when off."""
+    file_records_ttl_seconds: int = setting(
+        FILE_RECORDS_TTL_SECONDS, DEFAULT_FILE_RECORDS_TTL_SECONDS
+    )
+    """How long a file's record is kept."""
+    dead_letter_queue_url: str | None = setting(DEAD_LETTER_QUEUE_URL, None)
+    """Where malformed messages are sent."""
+    arrival_queue_url: str | None = setting(ARRIVAL_QUEUE_URL, None)
+    """The queue the function reads (bulk mode tops its batch up from it)."""
+    bulk_mode: bool = setting(BULK_MODE, False)
+    """Submit one array job per batch of files instead of one job per file."""
+    bulk_max_files: int = setting(BULK_MAX_FILES, MAX_ARRAY_SIZE)
+    """Bulk mode: the most files in one array job."""
+    manifest_prefix: str = setting(MANIFEST_PREFIX, DEFAULT_MANIFEST_PREFIX)
+    """Bulk mode: where manifests go in the output bucket."""
 
 
 def _same(value: Any, default: Any) -> bool:

@@ -57,7 +57,7 @@ class RecordSettings:
     def to_environ(self) -> dict[str, str]:
         """The environment variables that :meth:`from_environ` reads back."""
         environ = {
-            settings.IDEMPOTENCY_TABLE: self.table,
+            settings.FILE_RECORDS_TABLE: self.table,
             settings.OUTPUT_BUCKET: self.output_bucket,
             settings.OUTPUT_ROOT_PREFIX: self.output_root_prefix,
             COMPLETION_TOPIC_ARN: self.completion_topic_arn,
@@ -75,7 +75,7 @@ class RecordSettings:
         """Read the settings from ``environ`` (the process environment by default)."""
         env = os.environ if environ is None else environ
         return cls(
-            table=env[settings.IDEMPOTENCY_TABLE],
+            table=env[settings.FILE_RECORDS_TABLE],
             output_bucket=env[settings.OUTPUT_BUCKET],
             completion_topic_arn=env[COMPLETION_TOPIC_ARN],
             output_root_prefix=env.get(settings.OUTPUT_ROOT_PREFIX, ""),
