@@ -220,12 +220,6 @@ class TriggerOptions:
                 self.prefix,
                 "S3 keys have no leading '/'; write 'incoming/' rather than '/incoming/', or None",
             )
-        if isinstance(self.suffixes, str):
-            raise PipelineConfigurationError(
-                "trigger.suffixes",
-                self.suffixes,
-                "give a list or tuple of suffixes, e.g. ('.csv',)",
-            )
         if any(not suffix for suffix in self.suffixes) or len(set(self.suffixes)) != len(
             self.suffixes
         ):

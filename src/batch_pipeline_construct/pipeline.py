@@ -23,6 +23,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ._prop_types import raise_for_wrong_types
 from ._stages.alarms import PipelineAlarms
 from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
@@ -104,6 +105,7 @@ class BatchFilePipeline(Construct):
         :param removal_policy: What happens to buckets, logs and the deduplication table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
         """
+        raise_for_wrong_types(BatchFilePipeline.__init__, locals())
         super().__init__(scope, construct_id)
         compute = compute or ComputeOptions()
         job = job or JobOptions()

@@ -1,0 +1,224 @@
+"""One type check of every prop and option field, driven by their annotations.
+
+Python does not check types at run time, so ``JobOptions(memory=4096)`` would otherwise end in an
+``AttributeError`` deep inside the construct. Before anything is built, each value is compared
+with its annotation (the constructor's signature, and the fields of each option dataclass), and
+every mismatch becomes a :class:`PipelineConfigurationError` that says what to write instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+import os
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+
+from aws_cdk import Duration, Size, aws_ec2
+
+from .errors import PipelineConfigurationError
+
+_NOT_CHECKED = frozenset(("self", "scope", "construct_id"))
+
+
+def raise_for_wrong_types(constructor: Callable[..., object], given: Mapping[str, object]) -> None:
+    """Raise one :class:`PipelineConfigurationError` listing every prop of the wrong type."""
+    hints = typing.get_type_hints(constructor)
+    problems: list[PipelineConfigurationError] = []
+    for name in inspect.signature(constructor).parameters:
+        if name not in _NOT_CHECKED and name in given:
+            problems += _check(name, given[name], hints[name])
+    if problems:
+        first, *more = problems
+        raise PipelineConfigurationError(first.prop, first.value, first.allowed, more=more)
+
+
+def _check(prop: str, value: object, hint: object) -> list[PipelineConfigurationError]:
+    if _fits(value, hint):
+        option_group = _dataclass_of(hint)
+        if option_group is not None and value is not None:
+            return _check_fields(prop, value, option_group)
+        return []
+    return [PipelineConfigurationError(prop, value, _advice(prop, value, hint))]
+
+
+def _check_fields(prop: str, value: object, option_group: type) -> list[PipelineConfigurationError]:
+    hints = typing.get_type_hints(option_group)
+    problems = []
+    for field in dataclasses.fields(option_group):
+        problems += _check(f"{prop}.{field.name}", getattr(value, field.name), hints[field.name])
+    return problems
+
+
+def _arms(hint: object) -> tuple[object, ...]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _dataclass_of(hint: object) -> type | None:
+    for arm in _arms(hint):
+        if isinstance(arm, type) and dataclasses.is_dataclass(arm):
+            return arm
+    return None
+
+
+def _fits(value: object, hint: object) -> bool:
+    if hint is typing.Any:
+        return True
+    if len(_arms(hint)) > 1:
+        return any(_fits(value, arm) for arm in _arms(hint))
+    if hint is None or hint is type(None):
+        return value is None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is not None:
+        return _fits_generic(value, origin, args)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(hint, type) and getattr(hint, "_is_protocol", False):
+        return _implements(value, hint)
+    return isinstance(hint, type) and isinstance(value, hint)
+
+
+def _fits_generic(value: object, origin: object, args: tuple[object, ...]) -> bool:
+    if origin in (Sequence, list, tuple):
+        return (
+            isinstance(value, Sequence)
+            and not isinstance(value, str | bytes)
+            and all(_fits(item, args[0]) for item in value)
+        )
+    if origin in (Mapping, dict):
+        return isinstance(value, Mapping) and all(
+            _fits(key, args[0]) and _fits(item, args[1]) for key, item in value.items()
+        )
+    if origin is os.PathLike:
+        return isinstance(value, os.PathLike)
+    return isinstance(origin, type) and isinstance(value, origin)
+
+
+def _implements(value: object, interface: type) -> bool:
+    """Whether a jsii object (or a Python class decorated ``@jsii.implements``) is an ``interface``."""
+    declared = getattr(type(value), "__jsii_ifaces__", ())
+    if any(interface in getattr(i, "__mro__", ()) for i in declared):
+        return True
+    proxy = getattr(interface, "__jsii_proxy_class__", lambda: None)()
+    return proxy is not None and isinstance(value, proxy)
+
+
+def _name(hint: object) -> str:
+    """A type as a user writes it: ``Size``, ``aws_s3.IBucket``, ``list of str``."""
+    arms = [arm for arm in _arms(hint) if arm is not type(None)]
+    if len(arms) > 1:
+        return " or ".join(_name(arm) for arm in arms)
+    (hint,) = arms
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (Sequence, list, tuple):
+        return f"a list of {_name(args[0])}"
+    if origin in (Mapping, dict):
+        return f"a dict of {_name(args[0])} to {_name(args[1])}"
+    if origin is os.PathLike:
+        return "a pathlib.Path"
+    if not isinstance(hint, type):
+        return str(hint)
+    module = hint.__module__
+    if module.startswith("aws_cdk.aws_"):
+        return f"{module.rsplit('.', 1)[1]}.{hint.__name__}"
+    return hint.__name__
+
+
+def _expected(hint: object) -> str:
+    name = _name(hint)
+    return (
+        name
+        if name.startswith(("a ", "an "))
+        else f"{'an' if name[0] in 'AEIOUaeiou' else 'a'} {name}"
+    )
+
+
+def _advice(prop: str, value: object, hint: object) -> str:
+    given = type(value).__name__
+    article = "an" if given[0] in "aeiouAEIOU" else "a"
+    return (
+        f"{article} {given} where {_expected(hint)} is expected; "
+        f"write {_instead(prop, value, hint)}"
+    )
+
+
+def _instead(prop: str, value: object, hint: object) -> str:
+    """What to write instead of ``value``, as close to the user's intent as can be guessed."""
+    arms = [arm for arm in _arms(hint) if arm is not type(None)]
+    expected = arms[0]
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if expected is Size:
+        if number is not None:
+            return f"Size.mebibytes({number:g}) (from aws_cdk import Size)"
+        return "Size.gibibytes(2) or Size.mebibytes(2048) (from aws_cdk import Size)"
+    if expected is Duration:
+        if number is not None:
+            return _duration(number)
+        return "Duration.minutes(5) (from aws_cdk import Duration)"
+    if isinstance(expected, type) and dataclasses.is_dataclass(expected):
+        return _option_group(expected, value)
+    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        return _member(expected, value)
+    if isinstance(expected, type) and getattr(expected, "_is_protocol", False):
+        return _import(expected, prop, value)
+    if expected is aws_ec2.SubnetSelection:
+        return "aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PRIVATE_WITH_EGRESS)"
+    if typing.get_origin(expected) in (Sequence, list, tuple):
+        example = repr(value) if isinstance(value, str) else "'...'"
+        return f"a list or tuple, e.g. [{example}]"
+    if typing.get_origin(expected) in (Mapping, dict):
+        return "a dict of strings, e.g. {'THREADS': '4'} (numbers quoted)"
+    plain: dict[object, str] = {
+        bool: "True or False",
+        int: "a whole number, e.g. 4",
+        float: "a number, e.g. 0.5",
+        str: "a string (in quotes)",
+    }
+    return plain.get(expected, _name(hint))
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("hours", 3600), ("minutes", 60)):
+        if seconds and seconds % size == 0:
+            return f"Duration.{unit}({seconds / size:g}) (from aws_cdk import Duration)"
+    return f"Duration.seconds({seconds:g}) (from aws_cdk import Duration)"
+
+
+def _option_group(group: type, value: object) -> str:
+    if isinstance(value, enum.Enum):
+        for field in dataclasses.fields(group):
+            if typing.get_type_hints(group)[field.name] is type(value):
+                return f"{group.__name__}({field.name}={type(value).__name__}.{value.name})"
+    if isinstance(value, Mapping):
+        arguments = ", ".join(f"{key}={item!r}" for key, item in value.items())
+        return f"{group.__name__}({arguments})"
+    return f"{group.__name__}(...)"
+
+
+def _member(kind: type[enum.Enum], value: object) -> str:
+    for member in kind:
+        if value == member.value or (isinstance(value, str) and value.upper() == member.name):
+            return f"{kind.__name__}.{member.name}"
+    names = [f"{kind.__name__}.{member.name}" for member in kind]
+    return " or ".join(names) if len(names) <= 3 else f"one of {', '.join(names[:6])}, ..."
+
+
+def _import(interface: type, prop: str, value: object) -> str:
+    """How to make an ``interface`` from a name or ARN the user has."""
+    construct_id = "".join(part.capitalize() for part in prop.split(".")[-1].split("_"))
+    text = f'"{value}"' if isinstance(value, str) else '"..."'
+    calls = {
+        "IBucket": f'aws_s3.Bucket.from_bucket_name(self, "{construct_id}", {text})',
+        "ITopic": f'aws_sns.Topic.from_topic_arn(self, "{construct_id}", {text})',
+        "IKey": f'aws_kms.Key.from_key_arn(self, "{construct_id}", {text})',
+        "IVpc": f'aws_ec2.Vpc.from_lookup(self, "{construct_id}", vpc_id={text})',
+    }
+    return calls.get(interface.__name__, f"an {_name(interface)} construct")
