@@ -100,8 +100,11 @@ pyproject.add_override(
     "tool.pytest.ini_options",
     {
         "minversion": "9.0",
-        "testpaths": ["tests"],
-        # The repository root, so tests (and benchmarks) import the shared fakes as tests.support
+        # tests/ mirrors the package (see tests/README.md); integ/ holds the integ apps and the
+        # test that synthesizes them.
+        "testpaths": ["tests", "integ"],
+        # The repository root, so tests (and benchmarks) import test helpers as a package
+        # (tests.support, tests.runtime.runtime_pipeline, ...)
         "pythonpath": ["."],
         # Directories that hold CDK apps, build output or vendored code, never tests.
         "norecursedirs": [

@@ -16,10 +16,10 @@ from typing import Any
 
 import boto3
 import pytest
-from example_apps import EXAMPLES_DIR, load_module
 from moto import mock_aws
 
 from batch_pipeline_construct.runtime.job.contract import JobContract, output_prefix
+from tests.examples.example_apps import EXAMPLES_DIR, load_module
 
 INPUT_BUCKET = "pipeline-input"
 OUTPUT_BUCKET = "pipeline-output"

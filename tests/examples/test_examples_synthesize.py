@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from aws_cdk import cx_api
 from aws_cdk.assertions import Match, Template
-from example_apps import EXAMPLES_DIR, synthesize
 
 from batch_pipeline_construct.runtime import settings
+from tests.examples.example_apps import EXAMPLES_DIR, synthesize
 
 
 def _template(assembly: cx_api.CloudAssembly, stack_name: str) -> Template:

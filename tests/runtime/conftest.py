@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto import mock_aws
-from runtime_pipeline import INPUT_BUCKET, JOB_DEFINITION, OUTPUT_BUCKET, Pipeline
 
 from batch_pipeline_construct.runtime import clients, settings
 from batch_pipeline_construct.runtime.settings import PARTITION_KEY, TTL_ATTRIBUTE
+from tests.runtime.runtime_pipeline import INPUT_BUCKET, JOB_DEFINITION, OUTPUT_BUCKET, Pipeline
 
 
 @pytest.fixture(autouse=True)

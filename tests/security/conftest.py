@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from nag_checked_examples import CheckedExample, check
+
+from tests.security.nag_checked_examples import CheckedExample, check
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,22 +10,8 @@ from typing import Any
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 
-_EXAMPLE_APPS = Path(__file__).resolve().parents[1] / "examples" / "example_apps.py"
+from tests.examples import example_apps
 
-
-def _load_example_apps() -> Any:
-    """tests/examples/example_apps.py, the one place that knows how to build an example app."""
-    if "example_apps" in sys.modules:
-        return sys.modules["example_apps"]
-    spec = importlib.util.spec_from_file_location("example_apps", _EXAMPLE_APPS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["example_apps"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-example_apps = _load_example_apps()
 EXAMPLES: tuple[str, ...] = example_apps.EXAMPLES
 
 

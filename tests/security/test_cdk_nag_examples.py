@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from nag_checked_examples import EXAMPLES, CheckedExample
+
+from tests.security.nag_checked_examples import EXAMPLES, CheckedExample
 
 AWS_SOLUTIONS = "AwsSolutions"
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 import pytest
 from cfnlint.api import REGIONS, ManualArgs, lint
-from nag_checked_examples import EXAMPLES, CheckedExample
+
+from tests.security.nag_checked_examples import EXAMPLES, CheckedExample
 
 IGNORED = ["W3005"]
 

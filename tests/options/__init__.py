@@ -1,0 +1,1 @@
+"""Tests of ``options.py``: every bad prop fails at synth with a clear error."""

@@ -1,0 +1,237 @@
+"""Every prop AWS would reject at deploy time fails at synth with the prop, the value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration, Size, aws_ec2, aws_kms, aws_s3, aws_sns
+
+from batch_pipeline_construct import (
+    AlarmOptions,
+    ArrivalOptions,
+    BatchFilePipeline,
+    BucketOptions,
+    BulkOptions,
+    ComputeOptions,
+    ComputeType,
+    JobOptions,
+    PipelineConfigurationError,
+    TriggerOptions,
+)
+from tests.support.pipeline_builders import build_pipeline
+
+EC2 = ComputeOptions(type=ComputeType.EC2)
+
+CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    # id: (props, prop named in the error, words of what is allowed)
+    "fargate-memory-pairing": (
+        {"job": JobOptions(vcpus=1, memory=Size.gibibytes(16))},
+        "job.memory",
+        "with 1 vCPU Fargate allows 2048 to 8192 MiB",
+    ),
+    "fargate-vcpus": (
+        {"job": JobOptions(vcpus=3, memory=Size.gibibytes(8))},
+        "job.vcpus",
+        "Fargate allows",
+    ),
+    "gpus-on-fargate": ({"job": JobOptions(gpus=1)}, "job.gpus", "Fargate has no GPUs"),
+    "gpus-on-graviton": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, arm64=True), "job": JobOptions(gpus=1)},
+        "compute.arm64",
+        "x86-64 GPU instances only",
+    ),
+    "short-timeout": (
+        {"job": JobOptions(timeout=Duration.seconds(30))},
+        "job.timeout",
+        "at least 60 seconds",
+    ),
+    "retry-zero": ({"job": JobOptions(retry_attempts=0)}, "job.retry_attempts", "1 to 10"),
+    "retry-eleven": ({"job": JobOptions(retry_attempts=11)}, "job.retry_attempts", "1 to 10"),
+    "contract-variable-in-environment": (
+        {"job": JobOptions(environment={"INPUT_KEY": "x"})},
+        "job.environment",
+        "belong to the job contract",
+    ),
+    "empty-command": ({"job": JobOptions(command=[])}, "job.command", "at least one word"),
+    "ephemeral-storage-range": (
+        {"job": JobOptions(ephemeral_storage=Size.gibibytes(500))},
+        "job.ephemeral_storage",
+        "21 to 200 GiB",
+    ),
+    "ephemeral-storage-on-ec2": (
+        {"compute": EC2, "job": JobOptions(ephemeral_storage=Size.gibibytes(50))},
+        "job.ephemeral_storage",
+        "Fargate only",
+    ),
+    "max-vcpus": ({"compute": ComputeOptions(max_vcpus=0)}, "compute.max_vcpus", "1 to 10000"),
+    "instance-types-on-fargate": (
+        {"compute": ComputeOptions(instance_types=("c7i.large",))},
+        "compute.instance_types",
+        "ComputeType.EC2 only",
+    ),
+    "unknown-instance-family": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, instance_types=("zz9",))},
+        "compute.instance_types",
+        "instance family",
+    ),
+    "prefix-with-leading-slash": (
+        {"trigger": TriggerOptions(prefix="/incoming/")},
+        "trigger.prefix",
+        "no leading '/'",
+    ),
+    "overlapping-suffixes": (
+        {"trigger": TriggerOptions(suffixes=(".csv", ".gz", ".tar.gz"))},
+        "trigger.suffixes",
+        "'.tar.gz' ends with '.gz'",
+    ),
+    "suffixes-as-a-string": (
+        {"trigger": TriggerOptions(suffixes=".csv")},
+        "trigger.suffixes",
+        "list or tuple",
+    ),
+    "batch-size-without-window": (
+        {"arrival": ArrivalOptions(batch_size=100)},
+        "arrival.batch_size",
+        "at least 1 second",
+    ),
+    "concurrency-one": (
+        {"arrival": ArrivalOptions(max_concurrency=1)},
+        "arrival.max_concurrency",
+        "2 to 1000",
+    ),
+    "short-dedupe-ttl": (
+        {"arrival": ArrivalOptions(deduplication_ttl=Duration.minutes(5))},
+        "arrival.deduplication_ttl",
+        "at least 1 hour",
+    ),
+    "bulk-array-size": (
+        {"bulk": BulkOptions(max_files_per_job=20_000)},
+        "bulk.max_files_per_job",
+        "2 to 10000",
+    ),
+    "bulk-concurrency": (
+        {"bulk": BulkOptions(max_concurrency=1)},
+        "bulk.max_concurrency",
+        "2 to 1000",
+    ),
+    "bulk-manifest-prefix": (
+        {"bulk": BulkOptions(manifest_prefix="/m")},
+        "bulk.manifest_prefix",
+        "'_manifests/'",
+    ),
+    "alarm-threshold": (
+        {"alarms": AlarmOptions(failed_jobs_threshold=0)},
+        "alarms.failed_jobs_threshold",
+        "1 or more",
+    ),
+    "output-prefix-leading-slash": (
+        {"output_prefix": "/results/"},
+        "output_prefix",
+        "without a leading '/'",
+    ),
+    "output-prefix-without-slash": ({"output_prefix": "results"}, "output_prefix", "folder-like"),
+    "bad-email": (
+        {"notification_emails": ["not-an-address"]},
+        "notification_emails",
+        "e-mail address",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_prop_is_named_with_its_value_and_what_is_allowed(
+    dockerfile_dir: Path, case: str
+) -> None:
+    props, prop, allowed = CASES[case]
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(dockerfile_dir, **props)
+    assert raised.value.prop == prop
+    assert f"invalid {prop}=" in str(raised.value)
+    assert allowed in str(raised.value)
+
+
+def test_every_valid_fargate_pair_is_accepted() -> None:
+    fargate = ComputeOptions()
+    for vcpus, memory_gib in [(0.25, 0.5), (0.5, 4), (2, 16), (4, 30), (8, 60), (16, 120)]:
+        JobOptions(vcpus=vcpus, memory=Size.mebibytes(int(memory_gib * 1024))).validate(fargate)
+
+
+def test_missing_dockerfile_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(tmp_path)
+    assert raised.value.prop == "dockerfile_path"
+    assert "holds no file named Dockerfile" in str(raised.value)
+    with pytest.raises(PipelineConfigurationError, match="nothing exists at"):
+        build_pipeline(tmp_path / "nope")
+
+
+def _stack_with_buckets() -> tuple[cdk.Stack, aws_s3.IBucket, aws_s3.IBucket]:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    raw = aws_s3.Bucket.from_bucket_name(stack, "Raw", "lab-raw")
+    results = aws_s3.Bucket.from_bucket_name(stack, "Results", "lab-results")
+    return stack, raw, results
+
+
+def test_bucket_options_with_two_existing_buckets_conflict(dockerfile_dir: Path) -> None:
+    stack, raw, results = _stack_with_buckets()
+    with pytest.raises(
+        PipelineConfigurationError,
+        match="bucket options apply only to buckets the pipeline creates",
+    ):
+        BatchFilePipeline(
+            stack,
+            "Pipeline",
+            dockerfile_path=str(dockerfile_dir),
+            input_bucket=raw,
+            output_bucket=results,
+            bucket_options=BucketOptions(versioned_input=False),
+        )
+
+
+def test_one_bucket_for_input_and_output_needs_disjoint_prefixes(dockerfile_dir: Path) -> None:
+    stack, raw, _ = _stack_with_buckets()
+    with pytest.raises(PipelineConfigurationError, match="every result would start another job"):
+        BatchFilePipeline(
+            stack, "Loop", dockerfile_path=str(dockerfile_dir), input_bucket=raw, output_bucket=raw
+        )
+    raw_again = aws_s3.Bucket.from_bucket_name(stack, "RawAgain", "lab-raw")
+    with pytest.raises(PipelineConfigurationError, match="every result would start another job"):
+        BatchFilePipeline(
+            stack,
+            "LoopByName",
+            dockerfile_path=str(dockerfile_dir),
+            input_bucket=raw,
+            output_bucket=raw_again,
+        )
+    BatchFilePipeline(
+        stack,
+        "Disjoint",
+        dockerfile_path=str(dockerfile_dir),
+        input_bucket=raw,
+        output_bucket=raw,
+        trigger=TriggerOptions(prefix="incoming/"),
+        output_prefix="results/",
+    )
+
+
+def test_subnets_need_a_vpc_and_topic_key_needs_no_topic(dockerfile_dir: Path) -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(
+            dockerfile_dir,
+            vpc_subnets=aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PUBLIC),
+        )
+    assert raised.value.prop == "vpc_subnets"
+    stack = cdk.Stack(cdk.App(), "Stack")
+    topic = aws_sns.Topic(stack, "Topic")
+    with pytest.raises(PipelineConfigurationError) as raised:
+        BatchFilePipeline(
+            stack,
+            "Pipeline",
+            dockerfile_path=str(dockerfile_dir),
+            completion_topic=topic,
+            topic_encryption_key=aws_kms.Key(stack, "Key"),
+        )
+    assert raised.value.prop == "topic_encryption_key"

@@ -1,0 +1,1 @@
+"""Tests of ``pipeline.py``: what ``BatchFilePipeline`` exposes and how its stages fit together."""

@@ -1,0 +1,174 @@
+"""A prop or option field of the wrong type fails with the prop, the value, its type and the fix.
+
+The first mistakes a researcher makes (a number for a ``Size`` or ``Duration``, a bucket name for a
+bucket, one e-mail address for a list) must never end in an ``AttributeError`` inside the package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration, RemovalPolicy, Size, aws_s3
+
+from batch_pipeline_construct import (
+    BatchFilePipeline,
+    ComputeOptions,
+    ComputeType,
+    JobOptions,
+    PipelineConfigurationError,
+)
+from tests.support.pipeline_builders import build_pipeline
+
+FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
+    # id: (props, prop named, what to write instead)
+    "memory-as-a-number": (
+        {"job": JobOptions(memory=4096)},  # type: ignore[arg-type]
+        "job.memory",
+        "an int where a Size is expected; write Size.mebibytes(4096)",
+    ),
+    "timeout-as-seconds": (
+        {"job": JobOptions(timeout=3600)},  # type: ignore[arg-type]
+        "job.timeout",
+        "an int where a Duration is expected; write Duration.hours(1)",
+    ),
+    "compute-type-for-compute-options": (
+        {"compute": ComputeType.EC2},
+        "compute",
+        "a ComputeType where a ComputeOptions is expected; write ComputeOptions(type=ComputeType.EC2)",
+    ),
+    "bucket-name-for-a-bucket": (
+        {"input_bucket": "my-lab-data"},
+        "input_bucket",
+        'a str where an aws_s3.IBucket is expected; write aws_s3.Bucket.from_bucket_name(self, "InputBucket", "my-lab-data")',
+    ),
+    "one-address-for-a-list": (
+        {"notification_emails": "a@b.org"},
+        "notification_emails",
+        "a str where a list of str is expected; write a list or tuple, e.g. ['a@b.org']",
+    ),
+    "dict-for-options": (
+        {"job": {"vcpus": 2}},
+        "job",
+        "a dict where a JobOptions is expected; write JobOptions(vcpus=2)",
+    ),
+    "number-in-the-environment": (
+        {"job": JobOptions(environment={"THREADS": 4})},  # type: ignore[dict-item]
+        "job.environment",
+        "a dict where a dict of str to str is expected",
+    ),
+    "removal-policy-as-text": (
+        {"removal_policy": "destroy"},
+        "removal_policy",
+        "a str where a RemovalPolicy is expected; write RemovalPolicy.DESTROY",
+    ),
+    "topic-arn-for-a-topic": (
+        {"completion_topic": "arn:aws:sns:eu-west-1:123456789012:lab"},
+        "completion_topic",
+        'aws_sns.Topic.from_topic_arn(self, "CompletionTopic", "arn:aws:sns:eu-west-1:123456789012:lab")',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FIRST_MISTAKES.values(), ids=FIRST_MISTAKES.keys())
+def test_a_first_mistake_says_what_to_write_instead(
+    dockerfile_dir: Path, case: tuple[dict[str, Any], str, str]
+) -> None:
+    props, prop, advice = case
+
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(dockerfile_dir, **props)
+
+    assert raised.value.prop == prop
+    assert f"invalid {prop}=" in str(raised.value)
+    assert advice in str(raised.value)
+
+
+def _option_fields(prefix: str, hint: object) -> list[tuple[str, type, str]]:
+    """(prop path, option dataclass, field) of every field of the option group in ``hint``."""
+    groups = [arm for arm in typing.get_args(hint) or (hint,) if dataclasses.is_dataclass(arm)]
+    return [
+        (f"{prefix}.{field.name}", group, field.name)  # type: ignore[misc]
+        for group in groups
+        for field in dataclasses.fields(group)  # type: ignore[arg-type]
+    ]
+
+
+_HINTS = typing.get_type_hints(BatchFilePipeline.__init__)
+PROPS = [
+    name
+    for name in inspect.signature(BatchFilePipeline.__init__).parameters
+    if name not in ("self", "scope", "construct_id")
+]
+FIELDS = [field for prop in PROPS for field in _option_fields(prop, _HINTS[prop])]
+
+
+class _Unrelated:
+    """A value no prop or field accepts."""
+
+    def __repr__(self) -> str:
+        return "<unrelated>"
+
+
+@pytest.mark.parametrize("prop", PROPS)
+def test_every_prop_rejects_a_value_of_the_wrong_type(dockerfile_dir: Path, prop: str) -> None:
+    props: dict[str, Any] = {"dockerfile_path": str(dockerfile_dir), prop: _Unrelated()}
+
+    with pytest.raises(PipelineConfigurationError) as raised:
+        BatchFilePipeline(cdk.Stack(cdk.App(), "Stack"), "Pipeline", **props)
+
+    assert raised.value.prop == prop
+    assert "a _Unrelated where" in str(raised.value) and "; write " in str(raised.value)
+
+
+@pytest.mark.parametrize(("path", "group", "field"), FIELDS, ids=[f[0] for f in FIELDS])
+def test_every_option_field_rejects_a_value_of_the_wrong_type(
+    dockerfile_dir: Path, path: str, group: type, field: str
+) -> None:
+    prop = path.split(".")[0]
+    options = dataclasses.replace(group(), **{field: _Unrelated()})  # type: ignore[type-var]
+
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(dockerfile_dir, **{prop: options})
+
+    assert raised.value.prop == path
+    assert "a _Unrelated where" in str(raised.value)
+
+
+def test_every_wrong_prop_is_reported_at_once(dockerfile_dir: Path) -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(
+            dockerfile_dir,
+            compute=ComputeType.EC2,
+            job=JobOptions(memory=4096, timeout=3600),  # type: ignore[arg-type]
+            removal_policy="destroy",
+        )
+
+    assert [p.prop for p in raised.value.problems] == [
+        "compute",
+        "job.memory",
+        "job.timeout",
+        "removal_policy",
+    ]
+    assert str(raised.value).startswith("BatchFilePipeline: 4 props are wrong:")
+
+
+def test_values_of_the_right_type_in_every_spelling_pass(dockerfile_dir: Path) -> None:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    BatchFilePipeline(
+        stack,
+        "Pipeline",
+        dockerfile_path=dockerfile_dir,
+        compute=ComputeOptions(instance_types=[], max_vcpus=16),
+        job=JobOptions(
+            vcpus=2, memory=Size.gibibytes(4), timeout=Duration.minutes(30), command=["run"]
+        ),
+        input_bucket=aws_s3.Bucket.from_bucket_name(stack, "Input", "my-lab-data"),
+        notification_emails=["a@b.org"],
+        removal_policy=RemovalPolicy.DESTROY,
+    )

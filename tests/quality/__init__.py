@@ -1,0 +1,1 @@
+"""The code is lint-, format- and type-clean."""

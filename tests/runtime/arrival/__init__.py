@@ -1,0 +1,1 @@
+"""Tests of ``runtime/arrival/``: the arrival function."""

@@ -1,0 +1,1 @@
+"""Tests of ``runtime/job/``: the job contract, manifests and the resolver."""

@@ -1,0 +1,1 @@
+"""Tests of ``runtime/records/``: the per-file record, runs and their reports."""

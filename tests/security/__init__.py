@@ -1,0 +1,1 @@
+"""cdk-nag and cfn-lint on every example app."""

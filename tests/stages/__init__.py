@@ -1,0 +1,1 @@
+"""Tests of the stage constructs in ``_stages/``, one folder per module."""

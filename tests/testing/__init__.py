@@ -1,0 +1,1 @@
+"""Tests of ``testing.py``: the snapshot helper users load in their own tests."""

@@ -1,0 +1,1 @@
+"""Type checkers reject wrongly typed props."""
