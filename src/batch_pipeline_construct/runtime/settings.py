@@ -21,12 +21,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
+from .job.manifest import (
+    DEFAULT_FILES_PER_CHILD,
+    DEFAULT_MAX_FILE_ATTEMPTS,
+    DEFAULT_MIN_CHILDREN,
+    PackingSettings,
+)
+from .job.manifest import (
+    MAX_ARRAY_SIZE as MAX_ARRAY_SIZE,
+)
+from .job.manifest import (
+    MIN_ARRAY_SIZE as MIN_ARRAY_SIZE,
+)
+
 # --- limits and defaults shared by the construct and the runtime ---------------------------------
 
-MAX_ARRAY_SIZE = 10_000
-"""The most children an AWS Batch array job can have (and so the most files in one bulk job)."""
-MIN_ARRAY_SIZE = 2
-"""The fewest children an AWS Batch array job can have."""
+# MAX_ARRAY_SIZE and MIN_ARRAY_SIZE (the most and fewest children of an array job) are defined
+# in job/manifest.py, which the job container uses without this module; imported above.
 DEFAULT_MANIFEST_PREFIX = "_manifests/"
 """Where bulk-mode manifests go in the output bucket, unless ``BulkOptions.manifest_prefix`` says."""
 DEFAULT_FILE_RECORDS_TTL_SECONDS = 7 * 24 * 3600
@@ -57,6 +68,10 @@ ARRIVAL_QUEUE_URL = "BPC_ARRIVAL_QUEUE_URL"
 BULK_MODE = "BPC_BULK_MODE"
 BULK_MAX_FILES = "BPC_BULK_MAX_FILES"
 MANIFEST_PREFIX = "BPC_MANIFEST_PREFIX"
+FILES_PER_CHILD = "BPC_FILES_PER_CHILD"
+MIN_CHILDREN = "BPC_MIN_CHILDREN"
+FILE_PARALLELISM = "BPC_FILE_PARALLELISM"
+MAX_FILE_ATTEMPTS = "BPC_MAX_FILE_ATTEMPTS"
 
 _ENVIRON = "environ"
 _REQUIRED: Any = dataclasses.MISSING
@@ -131,6 +146,24 @@ class ArrivalSettings(EnvironSettings):
     """Bulk mode: the most files in one array job."""
     manifest_prefix: str = setting(MANIFEST_PREFIX, DEFAULT_MANIFEST_PREFIX)
     """Bulk mode: where manifests go in the output bucket."""
+    files_per_child: int = setting(FILES_PER_CHILD, DEFAULT_FILES_PER_CHILD)
+    """Bulk mode: files an array child processes when the batch is large."""
+    min_children: int = setting(MIN_CHILDREN, DEFAULT_MIN_CHILDREN)
+    """Bulk mode: children a batch is spread over at least."""
+    file_parallelism: int = setting(FILE_PARALLELISM, 1)
+    """Bulk mode: files a child processes side by side."""
+    max_file_attempts: int = setting(MAX_FILE_ATTEMPTS, DEFAULT_MAX_FILE_ATTEMPTS)
+    """Bulk mode: attempts per file inside the container."""
+
+    @property
+    def packing(self) -> PackingSettings:
+        """How bulk mode shares a manifest's files among array children (see ``job.manifest``)."""
+        return PackingSettings(
+            files_per_child=self.files_per_child,
+            min_children=self.min_children,
+            parallelism=self.file_parallelism,
+            max_file_attempts=self.max_file_attempts,
+        )
 
 
 def _same(value: Any, default: Any) -> bool:

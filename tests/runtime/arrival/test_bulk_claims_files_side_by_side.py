@@ -64,7 +64,7 @@ def test_table_and_queue_calls_overlap(bulk: Pipeline, client: str, operation: s
 
     assert met == [True, True]
     [job] = bulk.jobs()
-    assert job["arrayProperties"]["size"] == 36
+    assert job["parameters"]["count"] == "36"  # every file in one array job
     assert bulk.queued() == []
 
 

@@ -9,6 +9,7 @@ import sys
 
 import boto3
 import pytest
+from runtime_pipeline import OUTPUT_BUCKET, Pipeline
 
 from batch_pipeline_construct.runtime.job.contract import JobContract
 from batch_pipeline_construct.runtime.job.manifest import manifest_body
@@ -17,7 +18,6 @@ from batch_pipeline_construct.runtime.job.resolver import (
     main,
     resolve_contract,
 )
-from tests.runtime.runtime_pipeline import OUTPUT_BUCKET, Pipeline
 
 PER_FILE = JobContract("in", "dir/a b.csv", "out", "dir/a b.csv/", "v7").environment()
 

@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
 from ..job.contract import MANIFEST_URI_PARAMETER, JobContract, job_name
-from ..job.manifest import manifest_body
+from ..job.manifest import ManifestPlan, plan_manifest
 from ..job.resolver import MANIFEST_URI
 from ..logs import log
 from ..settings import JOB_NAME_PREFIX, MAX_ARRAY_SIZE
@@ -245,8 +245,8 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
             submitted = dispatcher.submitter.submit(contracts[0], name)
             job_ids = [submitted.job_id]
         else:
-            submitted = _submit_array(contracts, invocation)
-            job_ids = [f"{submitted.job_id}:{index}" for index in range(len(contracts))]
+            submitted, plan = _submit_array(contracts, invocation)
+            job_ids = [f"{submitted.job_id}:{plan.child_of(n)}" for n in range(len(contracts))]
     except (SubmissionFailed, ClientError, BotoCoreError) as error:
         _concurrently(dispatcher.release, [claim for _, claim in files])
         for ref, _ in files:
@@ -268,21 +268,24 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
     return True
 
 
-def _submit_array(contracts: Sequence[JobContract], invocation: Invocation) -> Submitted:
+def _submit_array(
+    contracts: Sequence[JobContract], invocation: Invocation
+) -> tuple[Submitted, ManifestPlan]:
     settings = invocation.settings
+    plan = plan_manifest(contracts, settings.output_bucket, settings.packing)
     manifest_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:12]}"
     bucket = settings.output_bucket
     key = f"{settings.manifest_prefix}{manifest_id}.json"
     clients.s3().put_object(
         Bucket=bucket,
         Key=key,
-        Body=manifest_body(contracts, settings.output_bucket),
+        Body=plan.body,
         ContentType="application/json",
     )
     uri = f"s3://{bucket}/{key}"
-    return invocation.dispatcher.submitter.submit_array(
+    submitted = invocation.dispatcher.submitter.submit_array(
         job_name=job_name(JOB_NAME_PREFIX, f"bulk-{manifest_id}"),
-        size=len(contracts),
+        size=plan.array_size,
         environment={
             MANIFEST_URI: uri,
             "OUTPUT_BUCKET": settings.output_bucket,
@@ -294,6 +297,7 @@ def _submit_array(contracts: Sequence[JobContract], invocation: Invocation) -> S
             "outputBucket": settings.output_bucket,
         },
     )
+    return submitted, plan
 
 
 def _local_key(ref: ObjectRef) -> str:

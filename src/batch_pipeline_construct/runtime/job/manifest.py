@@ -1,38 +1,149 @@
-"""The bulk-mode manifest: the files of one array job, in array-index order.
+"""The bulk-mode manifest: the files of one array job and how its children share them (public API).
 
 A manifest is a JSON object in S3::
 
-    {"version": 1, "count": 2, "outputBucket": "out",
+    {"version": 2, "count": 5, "children": 2, "parallelism": 1, "maxFileAttempts": 3,
+     "outputBucket": "out",
      "files": [{"bucket": "in", "key": "a.csv", "versionId": null, "outputPrefix": "a.csv/"},
                ...]}
 
-Child ``i`` of the array job (``AWS_BATCH_JOB_ARRAY_INDEX`` = ``i``) processes ``files[i]``.
+Child ``i`` of the array job (``AWS_BATCH_JOB_ARRAY_INDEX`` = ``i``, from 0 to ``children - 1``)
+processes the entries ``start(i) .. start(i + 1) - 1``, where ``start(i) = i * count // children``
+(so the children's shares differ by one file at most), running the command once per file, up to
+``parallelism`` files side by side, each up to ``maxFileAttempts`` times (see :mod:`.exit_codes`).
+
+Version 1 manifests (no ``children``: one file per child) are still read.
+
+Each child records one outcome per file in a JSON object beside the manifest (see
+:func:`outcomes_uri`): ``_manifests/ID.json`` has its outcomes under ``_manifests/ID/outcomes/``.
+
+The arrival function plans a manifest with :func:`plan_manifest`; the job resolver reads it
+with :func:`read_manifest`. This module needs only the standard library.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .contract import JobContract
 
 __all__ = [
+    "DEFAULT_EXPECTED_SECONDS_PER_FILE",
+    "DEFAULT_FILES_PER_CHILD",
+    "DEFAULT_MAX_FILE_ATTEMPTS",
+    "DEFAULT_MIN_CHILDREN",
     "MANIFEST_VERSION",
-    "contract_at",
-    "manifest_body",
+    "MAX_ARRAY_SIZE",
+    "MIN_ARRAY_SIZE",
+    "TARGET_CHILD_SECONDS",
+    "Manifest",
+    "ManifestMalformed",
+    "ManifestPlan",
+    "PackingSettings",
+    "files_per_child_for",
+    "outcomes_uri",
+    "plan_manifest",
+    "read_manifest",
     "split_s3_uri",
 ]
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 """The format version written in every manifest."""
+MAX_ARRAY_SIZE = 10_000
+"""The most children an AWS Batch array job can have (and so the most files in one bulk job)."""
+MIN_ARRAY_SIZE = 2
+"""The fewest children an AWS Batch array job can have."""
+TARGET_CHILD_SECONDS = 240.0
+"""How long a child should work: AWS Batch's best practice is jobs of 3 to 5 minutes."""
+DEFAULT_EXPECTED_SECONDS_PER_FILE = 1.0
+"""The processing time per file assumed when none is given."""
+DEFAULT_FILES_PER_CHILD = 240
+"""Files per child at the defaults: 4 minutes of one-second files, one at a time."""
+DEFAULT_MIN_CHILDREN = 20
+"""A batch is spread over at least this many children (when it has as many files), so a small
+drop runs side by side as it would in per-file mode; Fargate starts 20 tasks a second."""
+DEFAULT_MAX_FILE_ATTEMPTS = 3
+"""Attempts per file inside the container before it is recorded as failed."""
+
+_OUTCOMES_FOLDER = "outcomes"
 
 
-def manifest_body(contracts: Sequence[JobContract], output_bucket: str) -> bytes:
-    """The manifest listing ``contracts`` in order."""
+class ManifestMalformed(ValueError):
+    """The manifest cannot be read: not JSON, an unknown version, or an entry without its fields."""
+
+
+def files_per_child_for(
+    expected_seconds_per_file: float,
+    parallelism: int = 1,
+    target_child_seconds: float = TARGET_CHILD_SECONDS,
+) -> int:
+    """Files per child that keep a child working about ``target_child_seconds``."""
+    if expected_seconds_per_file <= 0 or parallelism < 1:
+        raise ValueError("expected_seconds_per_file must be positive and parallelism at least 1")
+    return max(1, round(target_child_seconds * parallelism / expected_seconds_per_file))
+
+
+@dataclass(frozen=True)
+class PackingSettings:
+    """How the files of one batch are shared among array children and processed in each."""
+
+    files_per_child: int = DEFAULT_FILES_PER_CHILD
+    """Files a child processes when the batch is large (see :func:`files_per_child_for`)."""
+    min_children: int = DEFAULT_MIN_CHILDREN
+    """Children a batch is spread over at least (2 or more: never more children than files)."""
+    parallelism: int = 1
+    """Files a child processes side by side (the job's vCPUs, typically)."""
+    max_file_attempts: int = DEFAULT_MAX_FILE_ATTEMPTS
+    """Attempts per file inside the container."""
+
+    def __post_init__(self) -> None:
+        for name in ("files_per_child", "parallelism", "max_file_attempts"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"PackingSettings.{name} must be at least 1")
+        if self.min_children < MIN_ARRAY_SIZE:
+            raise ValueError("PackingSettings.min_children must be at least 2 (an array's minimum)")
+
+    def children_for(self, count: int) -> int:
+        """How many children ``count`` files are shared among (0 for no files)."""
+        if count <= 0:
+            return 0
+        packed = math.ceil(count / self.files_per_child)
+        return min(count, MAX_ARRAY_SIZE, max(packed, self.min_children))
+
+
+@dataclass(frozen=True)
+class ManifestPlan:
+    """A manifest to write and the array job to submit for it."""
+
+    body: bytes
+    """The manifest's JSON, to write to S3 (``ContentType: application/json``)."""
+    array_size: int
+    """Children of the array job to submit: 2 to 10,000 whenever the manifest has 2 files or more."""
+    count: int
+    """Files in the manifest."""
+
+    def child_of(self, file_index: int) -> int:
+        """The child that processes entry ``file_index``."""
+        return _child_of(file_index, self.count, self.array_size)
+
+
+def plan_manifest(
+    contracts: Sequence[JobContract], output_bucket: str, packing: PackingSettings
+) -> ManifestPlan:
+    """The manifest for ``contracts`` (in order) and the number of children to submit."""
+    if not contracts:
+        raise ValueError("a manifest needs at least one file")
+    children = packing.children_for(len(contracts))
     document = {
         "version": MANIFEST_VERSION,
         "count": len(contracts),
+        "children": children,
+        "parallelism": packing.parallelism,
+        "maxFileAttempts": packing.max_file_attempts,
         "outputBucket": output_bucket,
         "files": [
             {
@@ -44,25 +155,68 @@ def manifest_body(contracts: Sequence[JobContract], output_bucket: str) -> bytes
             for contract in contracts
         ],
     }
-    return json.dumps(document, ensure_ascii=False).encode()
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return ManifestPlan(body=body, array_size=children, count=len(contracts))
 
 
-def contract_at(body: bytes, index: int) -> JobContract:
-    """The contract of entry ``index`` of the manifest ``body``."""
-    document: Any = json.loads(body)
-    if not isinstance(document, dict) or document.get("version") != MANIFEST_VERSION:
-        raise ValueError(f"not a version {MANIFEST_VERSION} manifest")
-    files = document["files"]
-    if not 0 <= index < len(files):
-        raise IndexError(f"array index {index} is outside the manifest's {len(files)} files")
-    entry = files[index]
-    return JobContract(
-        input_bucket=entry["bucket"],
-        input_key=entry["key"],
-        output_bucket=document["outputBucket"],
-        output_prefix=entry["outputPrefix"],
-        version_id=entry.get("versionId"),
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest as the job resolver reads it."""
+
+    contracts: tuple[JobContract, ...]
+    """Every file's contract, in entry order."""
+    children: int
+    """How many children share the files."""
+    parallelism: int
+    """Files a child processes side by side."""
+    max_file_attempts: int
+    """Attempts per file inside the container."""
+
+    def share(self, child: int) -> range:
+        """The entries child ``child`` processes; IndexError when there is no such child."""
+        if not 0 <= child < self.children:
+            raise IndexError(
+                f"array index {child} names no child: the manifest has children 0 to "
+                f"{self.children - 1}"
+            )
+        count = len(self.contracts)
+        return range(child * count // self.children, (child + 1) * count // self.children)
+
+
+def read_manifest(body: bytes) -> Manifest:
+    """Parse a manifest (version 1 or 2); :class:`ManifestMalformed` says what is wrong."""
+    try:
+        document: Any = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestMalformed(f"not JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ManifestMalformed("not a JSON object")
+    version = document.get("version")
+    if version not in (1, MANIFEST_VERSION):
+        raise ManifestMalformed(f"version {version!r}; this resolver reads 1 and 2")
+    files = document.get("files")
+    output_bucket = document.get("outputBucket")
+    if not isinstance(files, list) or not files or not isinstance(output_bucket, str):
+        raise ManifestMalformed("'files' (a non-empty list) or 'outputBucket' is missing")
+    contracts = tuple(_contract(entry, n, output_bucket) for n, entry in enumerate(files))
+    if version == 1:
+        return Manifest(contracts, children=len(contracts), parallelism=1, max_file_attempts=1)
+    children = _whole(document, "children", maximum=len(contracts))
+    return Manifest(
+        contracts,
+        children=children,
+        parallelism=_whole(document, "parallelism"),
+        max_file_attempts=_whole(document, "maxFileAttempts"),
     )
+
+
+def outcomes_uri(manifest_uri: str, child: int) -> str:
+    """Where child ``child`` of the manifest at ``manifest_uri`` records its files' outcomes.
+
+    ``s3://b/_manifests/ID.json`` -> ``s3://b/_manifests/ID/outcomes/<child>.json``.
+    """
+    base = manifest_uri.removesuffix(".json")
+    return f"{base}/{_OUTCOMES_FOLDER}/{child}.json"
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -70,4 +224,36 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("s3://") or "/" not in uri[5:]:
         raise ValueError(f"not an s3://bucket/key URI: {uri!r}")
     bucket, _, key = uri[5:].partition("/")
+    if not bucket or not key:
+        raise ValueError(f"not an s3://bucket/key URI: {uri!r}")
     return bucket, key
+
+
+def _child_of(file_index: int, count: int, children: int) -> int:
+    # The largest i with i * count // children <= file_index.
+    return ((file_index + 1) * children - 1) // count
+
+
+def _contract(entry: Any, n: int, output_bucket: str) -> JobContract:
+    fields = ("bucket", "key", "outputPrefix")
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in fields):
+        raise ManifestMalformed(f"entry {n} lacks one of {', '.join(fields)}")
+    version_id = entry.get("versionId")
+    if version_id is not None and not isinstance(version_id, str):
+        raise ManifestMalformed(f"entry {n}: versionId is not a string")
+    return JobContract(
+        input_bucket=entry["bucket"],
+        input_key=entry["key"],
+        output_bucket=output_bucket,
+        output_prefix=entry["outputPrefix"],
+        version_id=version_id,
+    )
+
+
+def _whole(document: dict[str, Any], name: str, maximum: int | None = None) -> int:
+    value = document.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ManifestMalformed(f"{name!r} is {value!r}, not a whole number of at least 1")
+    if maximum is not None and value > maximum:
+        raise ManifestMalformed(f"{name!r} is {value}, more than the {maximum} files")
+    return value

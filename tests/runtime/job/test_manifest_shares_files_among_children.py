@@ -1,0 +1,160 @@
+"""The arrival side plans a manifest: how many children, which files each processes, and the
+format the resolver reads back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from batch_pipeline_construct.runtime.job.contract import JobContract
+from batch_pipeline_construct.runtime.job.manifest import (
+    DEFAULT_FILES_PER_CHILD,
+    MAX_ARRAY_SIZE,
+    ManifestMalformed,
+    PackingSettings,
+    files_per_child_for,
+    outcomes_uri,
+    plan_manifest,
+    read_manifest,
+)
+
+
+def contracts(count: int) -> list[JobContract]:
+    return [JobContract("in", f"k{n}.csv", "out", f"k{n}.csv/") for n in range(count)]
+
+
+def shares(count: int, packing: PackingSettings) -> list[range]:
+    plan = plan_manifest(contracts(count), "out", packing)
+    manifest = read_manifest(plan.body)
+    assert manifest.children == plan.array_size
+    return [manifest.share(child) for child in range(plan.array_size)]
+
+
+def test_a_large_batch_is_packed_files_per_child() -> None:
+    plan = plan_manifest(contracts(10_000), "out", PackingSettings(files_per_child=240))
+
+    assert plan.array_size == 42  # ceil(10,000 / 240)
+    assert plan.count == 10_000
+
+
+def test_a_small_batch_still_fans_out_to_parallel_children() -> None:
+    packing = PackingSettings(files_per_child=240, min_children=20)
+
+    assert plan_manifest(contracts(100), "out", packing).array_size == 20
+    assert plan_manifest(contracts(7), "out", packing).array_size == 7
+
+
+def test_one_file_per_child_is_bulk_mode_as_before() -> None:
+    plan = plan_manifest(contracts(5_000), "out", PackingSettings(files_per_child=1))
+
+    assert plan.array_size == 5_000
+    assert [len(share) for share in shares(30, PackingSettings(files_per_child=1))] == [1] * 30
+
+
+def test_the_array_never_exceeds_batchs_limit() -> None:
+    plan = plan_manifest(
+        contracts(MAX_ARRAY_SIZE * 3), "out", PackingSettings(files_per_child=1, min_children=2)
+    )
+
+    assert plan.array_size == MAX_ARRAY_SIZE
+
+
+@pytest.mark.parametrize("count", [2, 21, 101, 1_000, 4_801])
+def test_every_file_belongs_to_exactly_one_child_and_shares_differ_by_one_at_most(
+    count: int,
+) -> None:
+    packing = PackingSettings(files_per_child=240, min_children=20)
+    plan = plan_manifest(contracts(count), "out", packing)
+    children = shares(count, packing)
+
+    covered = [index for share in children for index in share]
+    assert covered == list(range(count))
+    assert max(map(len, children)) - min(map(len, children)) <= 1
+    assert [plan.child_of(index) for index in range(count)] == [
+        child for child, share in enumerate(children) for _ in share
+    ]
+
+
+def test_the_manifest_carries_the_contract_and_the_packing() -> None:
+    files = [JobContract("in", "dir/ä b.csv", "out", "res/dir/ä b.csv/", "v1"), *contracts(2)]
+    packing = PackingSettings(files_per_child=2, min_children=2, parallelism=4, max_file_attempts=5)
+
+    manifest = read_manifest(plan_manifest(files, "out", packing).body)
+
+    assert manifest.contracts == tuple(files)
+    assert (manifest.parallelism, manifest.max_file_attempts) == (4, 5)
+    assert manifest.share(0) == range(0, 1)
+    assert manifest.share(1) == range(1, 3)
+
+
+def test_a_version_1_manifest_is_one_file_per_child() -> None:
+    body = json.dumps(
+        {
+            "version": 1,
+            "count": 2,
+            "outputBucket": "out",
+            "files": [
+                {"bucket": "in", "key": "a", "versionId": None, "outputPrefix": "a/"},
+                {"bucket": "in", "key": "b", "versionId": "v", "outputPrefix": "b/"},
+            ],
+        }
+    ).encode()
+
+    manifest = read_manifest(body)
+
+    assert manifest.children == 2
+    assert manifest.share(1) == range(1, 2)
+    assert manifest.contracts[1] == JobContract("in", "b", "out", "b/", "v")
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[]", "not a JSON object"),
+        (b'{"version": 9}', "version 9"),
+        (b'{"version": 2, "outputBucket": "out", "files": []}', "'files'"),
+        (
+            b'{"version": 2, "outputBucket": "out", "children": 1, "parallelism": 1,'
+            b' "maxFileAttempts": 1, "files": [{"bucket": "in"}]}',
+            "entry 0",
+        ),
+        (
+            b'{"version": 2, "outputBucket": "out", "children": 3, "parallelism": 1,'
+            b' "maxFileAttempts": 1, "files": [{"bucket": "in", "key": "a", "outputPrefix": "a/"}]}',
+            "more than the 1 files",
+        ),
+    ],
+)
+def test_a_malformed_manifest_says_what_is_wrong(body: bytes, complaint: str) -> None:
+    with pytest.raises(ManifestMalformed, match=complaint):
+        read_manifest(body)
+
+
+def test_an_index_outside_the_children_names_the_range() -> None:
+    manifest = read_manifest(plan_manifest(contracts(4), "out", PackingSettings()).body)
+
+    with pytest.raises(IndexError, match="children 0 to 3"):
+        manifest.share(4)
+
+
+def test_files_per_child_follow_from_the_expected_time_per_file() -> None:
+    assert files_per_child_for(1.0) == DEFAULT_FILES_PER_CHILD == 240
+    assert files_per_child_for(60.0) == 4
+    assert files_per_child_for(60.0, parallelism=4) == 16
+    assert files_per_child_for(3_600.0) == 1
+
+
+def test_outcomes_live_beside_the_manifest() -> None:
+    assert (
+        outcomes_uri("s3://out/_manifests/20261124-ab.json", 7)
+        == "s3://out/_manifests/20261124-ab/outcomes/7.json"
+    )
+
+
+def test_packing_settings_reject_what_cannot_work() -> None:
+    with pytest.raises(ValueError, match="min_children"):
+        PackingSettings(min_children=1)
+    with pytest.raises(ValueError, match="files_per_child"):
+        PackingSettings(files_per_child=0)
