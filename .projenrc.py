@@ -70,7 +70,7 @@ project = PythonProject(
         "pytest@^9.0.0",
         "pytest-xdist@^3.8.0",
         "syrupy@^7.0.0",
-        "moto[s3,sqs,batch,dynamodb]@^5.2.0",
+        "moto[s3,sqs,batch,dynamodb,server]@^5.2.0",
         "boto3@^1.40.0",
         "hypothesis@^6.150.0",
         "cdk-nag@^3.0.2",
