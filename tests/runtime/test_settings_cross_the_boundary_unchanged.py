@@ -74,6 +74,10 @@ def test_every_field_has_its_own_environment_variable() -> None:
         file_records_ttl_seconds=1,
         bulk_max_files=2,
         manifest_prefix="m/",
+        files_per_child=3,
+        min_children=4,
+        file_parallelism=5,
+        max_file_attempts=6,
     )
     environ = fields.to_environ()
     assert len(environ) == len(ArrivalSettings.__dataclass_fields__)

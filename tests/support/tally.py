@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 
 import boto3
 
-from batch_pipeline_construct.runtime.job.manifest import contract_at, split_s3_uri
+from batch_pipeline_construct.runtime.job.manifest import read_manifest, split_s3_uri
 
 from .faults import AwsFaults
 
@@ -100,8 +100,7 @@ def _files_of(job: dict[str, Any]) -> list[FileId]:
     if "manifestUri" in parameters:
         bucket, key = split_s3_uri(parameters["manifestUri"])
         body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        count = int(json.loads(body)["count"])
-        contracts = [contract_at(body, index) for index in range(count)]
+        contracts = read_manifest(body).contracts
         return [(contract.input_key, contract.version_id) for contract in contracts]
     if "inputKey" in parameters:
         return [(parameters["inputKey"], parameters.get("versionId"))]
