@@ -45,11 +45,12 @@ class ComputeOptions:
 
     instance_types: Sequence[str] = ()
     """EC2 only: instance types such as ``"g5.xlarge"`` or families such as ``"c7i"``.
-    Default: Batch's ``optimal`` types (or the GPU family ``g5`` when the job asks for GPUs)."""
+    Default: Batch's ``optimal`` types; the GPU family ``g5`` when the job asks for GPUs; the
+    Graviton families ``c7g``, ``m7g``, ``r7g``, ``c6g``, ``m6g`` and ``r6g`` with ``arm64``."""
 
     arm64: bool = False
     """Build the image for and run on Arm64 (Graviton) instead of x86-64; not with GPUs, whose
-    NVIDIA image is x86-64 only. Default: x86-64."""
+    NVIDIA image is x86-64 only, nor on Fargate Spot, which is x86-64 only. Default: x86-64."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
@@ -62,6 +63,13 @@ class ComputeOptions:
                 "compute.instance_types",
                 tuple(self.instance_types),
                 "instance types apply to ComputeType.EC2 only; leave them out for Fargate",
+            )
+        if self.type is ComputeType.FARGATE and self.spot and self.arm64:
+            raise PipelineConfigurationError(
+                "compute.spot",
+                self.spot,
+                "Fargate Spot runs x86-64 only; for Graviton on Spot use "
+                "ComputeOptions(type=ComputeType.EC2, spot=True, arm64=True)",
             )
         for instance_type in self.instance_types:
             if not instance_type or " " in instance_type or instance_type != instance_type.lower():

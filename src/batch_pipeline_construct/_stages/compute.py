@@ -79,6 +79,20 @@ def retry_strategies(compute: ComputeOptions) -> list[aws_batch.RetryStrategy]:
     ]
 
 
+GRAVITON_INSTANCE_CLASSES = (
+    aws_ec2.InstanceClass.C7G,
+    aws_ec2.InstanceClass.M7G,
+    aws_ec2.InstanceClass.R7G,
+    aws_ec2.InstanceClass.C6G,
+    aws_ec2.InstanceClass.M6G,
+    aws_ec2.InstanceClass.R6G,
+)
+"""EC2 families for ``arm64`` without instance types: compute, general and memory Graviton 3 and 2.
+
+Batch's own ``default_arm64`` class cannot stand alone (aws-cdk-lib then also wants its
+``optimal`` x86 classes), and several families give Spot more pools to choose from."""
+
+
 def _selects_public_subnets(vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelection) -> bool:
     """Whether jobs land in public subnets, where Fargate needs a public IP to reach ECR."""
     return vpc.select_subnets(
@@ -237,6 +251,8 @@ class PipelineCompute(Construct):
         instance_types, instance_classes = _split_instance_types(compute.instance_types)
         if not instance_types and not instance_classes and job.gpus:
             instance_classes = [aws_ec2.InstanceClass.G5]
+        elif not instance_types and not instance_classes and compute.arm64:
+            instance_classes = list(GRAVITON_INSTANCE_CLASSES)
         chosen = bool(instance_types or instance_classes)
         environment = aws_batch.ManagedEc2EcsComputeEnvironment(
             self,
@@ -248,10 +264,7 @@ class PipelineCompute(Construct):
             maxv_cpus=compute.max_vcpus,
             instance_types=instance_types or None,
             instance_classes=instance_classes or None,
-            use_optimal_instance_classes=not chosen and not compute.arm64,
-            default_instance_classes=(
-                [aws_batch.DefaultInstanceClass.ARM64] if compute.arm64 and not chosen else None
-            ),
+            use_optimal_instance_classes=not chosen,
             allocation_strategy=(
                 aws_batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
                 if compute.spot
