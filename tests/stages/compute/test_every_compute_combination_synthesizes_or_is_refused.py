@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from aws_cdk import Size
-from pipeline_builders import only, template_of
 
 from batch_pipeline_construct import (
     ComputeOptions,
@@ -21,6 +20,7 @@ from batch_pipeline_construct import (
     JobOptions,
     PipelineConfigurationError,
 )
+from tests.support.pipeline_builders import only, template_of
 
 GRAVITON_FAMILIES = ("c7g", "m7g", "r7g", "c6g", "m6g", "r6g")
 
