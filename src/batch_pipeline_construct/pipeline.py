@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 
 from aws_cdk import (
+    Duration,
     RemovalPolicy,
     Token,
     aws_batch,
@@ -195,8 +196,13 @@ class BatchFilePipeline(Construct):
         """The table that suppresses duplicate deliveries (None when ``arrival.deduplication`` is off)."""
         self.completion_topic: aws_sns.ITopic = completion.topic
         """The SNS topic that receives one message per job that SUCCEEDED or FAILED."""
-        self.completion_rule: aws_events.Rule = completion.rule
-        """The EventBridge rule that feeds ``completion_topic`` from this job queue's events."""
+        self.completion_rules: list[aws_events.Rule] = completion.rules
+        """The EventBridge rules that feed ``completion_topic``, one per shape of job event
+        (per-file job, array child, array parent, with or without a status reason or exit code);
+        each finished job of this queue matches exactly one."""
+        self.failed_job_events: aws_sqs.Queue = completion.failed_job_events
+        """The Batch event of each failed job (array parents aside), kept 14 days for operators."""
+        self._completion = completion
         self.completion_dead_letter_queue: aws_sqs.Queue = completion.dead_letter_queue
         """Completion events EventBridge could not deliver to the topic."""
         self.alarms: list[aws_cloudwatch.Alarm] = []
@@ -212,9 +218,19 @@ class BatchFilePipeline(Construct):
                     "Completion": completion.dead_letter_queue,
                 },
                 arrival_function=arrival_path.function,
-                job_queue=compute_parts.job_queue,
+                failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
         acknowledge_unavoidable_findings(self)
+
+    def metric_failed_jobs(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM
+    ) -> aws_cloudwatch.Metric:
+        """Failed jobs of this pipeline (per-file jobs and array children) per ``period``.
+
+        EventBridge's documented ``AWS/Events`` ``Invocations`` metric of the rule that sends each
+        failed job's event to ``failed_job_events``. Default period: 5 minutes; statistic: sum.
+        """
+        return self._completion.metric_failed_jobs(period=period, statistic=statistic)
 
 
 def _validate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_batch, aws_events, aws_lambda, aws_s3, aws_sns
+from aws_cdk import aws_batch, aws_events, aws_lambda, aws_s3, aws_sns, aws_sqs
 from aws_cdk.assertions import Template
 
 from tests.support.pipeline_builders import build_pipeline, only
@@ -22,7 +22,9 @@ def test_attributes_are_the_pipelines_resources(dockerfile_dir: Path) -> None:
     assert isinstance(pipeline.compute_environment, aws_batch.FargateComputeEnvironment)
     assert isinstance(pipeline.arrival_function, aws_lambda.Function)
     assert isinstance(pipeline.completion_topic, aws_sns.Topic)
-    assert isinstance(pipeline.completion_rule, aws_events.Rule)
+    assert len(pipeline.completion_rules) == 10
+    assert all(isinstance(rule, aws_events.Rule) for rule in pipeline.completion_rules)
+    assert isinstance(pipeline.failed_job_events, aws_sqs.Queue)
     assert pipeline.idempotency_table is not None
     assert len(pipeline.alarms) == 4
     queue_id, _ = only(template, "AWS::Batch::JobQueue")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import (
-    aws_batch,
+    Stack,
     aws_cloudwatch,
     aws_cloudwatch_actions,
-    aws_events,
+    aws_iam,
     aws_lambda,
     aws_sns,
     aws_sqs,
@@ -14,11 +14,18 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..options import AlarmOptions
-from .completion import finished_jobs_pattern
+
+_CLOUDWATCH = "cloudwatch.amazonaws.com"
 
 
 class PipelineAlarms(Construct):
-    """Alarms that fire when a file waits for an operator, the arrival function fails, or jobs fail."""
+    """Alarms that fire when a file waits for an operator, the arrival function fails, or jobs fail.
+
+    A topic's resource policy replaces SNS's default one, so CloudWatch may publish to the topic
+    only if it says so: the alarms allow ``cloudwatch.amazonaws.com`` to publish for exactly
+    these alarms (``aws:SourceArn``) of this account (``aws:SourceAccount``), and to use the
+    topic's KMS key. On a topic imported from elsewhere, neither can be added: see README.
+    """
 
     def __init__(
         self,
@@ -29,20 +36,10 @@ class PipelineAlarms(Construct):
         topic: aws_sns.ITopic,
         dead_letter_queues: dict[str, aws_sqs.IQueue],
         arrival_function: aws_lambda.IFunction,
-        job_queue: aws_batch.IJobQueue,
+        failed_jobs: aws_cloudwatch.IMetric,
     ) -> None:
         super().__init__(scope, construct_id)
-        # A rule with no target still counts its matches in CloudWatch (AWS/Events MatchedEvents),
-        # which is the one per-queue measure of failed jobs that AWS Batch offers.
-        self.failed_jobs_rule = aws_events.Rule(
-            self,
-            "FailedJobsRule",
-            description="Counts this pipeline's failed jobs for the failed-jobs alarm.",
-            event_pattern=finished_jobs_pattern(job_queue, ["FAILED"]),
-        )
-        """The target-less rule whose MatchedEvents metric counts failed jobs."""
-
-        metrics: dict[str, tuple[aws_cloudwatch.Metric, int, str]] = {
+        metrics: dict[str, tuple[aws_cloudwatch.IMetric, int, str]] = {
             name: (
                 queue.metric_approximate_number_of_messages_visible(
                     period=options.period, statistic=aws_cloudwatch.Stats.MAXIMUM
@@ -60,13 +57,7 @@ class PipelineAlarms(Construct):
             "The arrival function failed; its records return to the queue and are retried.",
         )
         metrics["FailedJobs"] = (
-            aws_cloudwatch.Metric(
-                namespace="AWS/Events",
-                metric_name="MatchedEvents",
-                dimensions_map={"RuleName": self.failed_jobs_rule.rule_name},
-                period=options.period,
-                statistic=aws_cloudwatch.Stats.SUM,
-            ),
+            failed_jobs,
             options.failed_jobs_threshold,
             "Jobs of this pipeline failed.",
         )
@@ -74,9 +65,10 @@ class PipelineAlarms(Construct):
         """Every alarm of the pipeline, each notifying ``AlarmOptions.topic``."""
         action = aws_cloudwatch_actions.SnsAction(topic)
         for name, (metric, threshold, description) in metrics.items():
-            alarm = metric.create_alarm(
+            alarm = aws_cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",
+                metric=metric,
                 threshold=threshold,
                 evaluation_periods=1,
                 comparison_operator=aws_cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -85,3 +77,29 @@ class PipelineAlarms(Construct):
             )
             alarm.add_alarm_action(action)
             self.alarms.append(alarm)
+        _allow_alarms_to_publish(topic, self.alarms)
+
+
+def _allow_alarms_to_publish(topic: aws_sns.ITopic, alarms: list[aws_cloudwatch.Alarm]) -> None:
+    """Let CloudWatch publish these alarms to ``topic`` and encrypt them with its key, if any."""
+    account = Stack.of(topic).account
+    topic.add_to_resource_policy(
+        aws_iam.PolicyStatement(
+            principals=[aws_iam.ServicePrincipal(_CLOUDWATCH)],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": [alarm.alarm_arn for alarm in alarms]},
+            },
+        )
+    )
+    key = topic.master_key if isinstance(topic, aws_sns.Topic) else None
+    if key is not None:
+        key.add_to_resource_policy(
+            aws_iam.PolicyStatement(
+                principals=[aws_iam.ServicePrincipal(_CLOUDWATCH)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_sns
+from aws_cdk import aws_kms, aws_sns
 from aws_cdk.assertions import Template
 
 from batch_pipeline_construct import AlarmOptions, BatchFilePipeline
@@ -24,18 +25,68 @@ def test_four_alarms_notify_the_completion_topic_by_default(default_template: Te
         "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesVisible",
         "Errors",
-        "MatchedEvents",
+        "Invocations",
     ]
 
 
-def test_failed_jobs_alarm_counts_this_queues_failed_jobs(default_template: Template) -> None:
+def test_failed_jobs_alarm_counts_deliveries_of_this_queues_failed_jobs(
+    default_template: Template,
+) -> None:
     alarms = resources(default_template, "AWS::CloudWatch::Alarm").values()
-    failed = next(a for a in alarms if a["Properties"]["MetricName"] == "MatchedEvents")
+    failed = next(a for a in alarms if a["Properties"]["MetricName"] == "Invocations")
+    assert failed["Properties"]["Namespace"] == "AWS/Events"
     (rule_ref,) = [
         d["Value"] for d in failed["Properties"]["Dimensions"] if d["Name"] == "RuleName"
     ]
     rule = default_template.to_json()["Resources"][rule_ref["Ref"]]
-    assert rule["Properties"]["EventPattern"]["detail"]["status"] == ["FAILED"]
+    detail = rule["Properties"]["EventPattern"]["detail"]
+    assert detail["status"] == ["FAILED"]
+    assert detail["arrayProperties"] == {"size": [{"exists": False}]}, "array parents aside"
+    (target,) = rule["Properties"]["Targets"]
+    queue_id = target["Arn"]["Fn::GetAtt"][0]
+    assert "FailedJobEvents" in queue_id, "a real target, so Invocations counts each failed job"
+
+
+def _cloudwatch_statement(template: Template) -> dict[str, Any]:
+    (policy,) = resources(template, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (statement,) = [
+        s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    return statement
+
+
+def test_cloudwatch_may_publish_exactly_these_alarms_to_the_topic(
+    default_template: Template,
+) -> None:
+    statement = _cloudwatch_statement(default_template)
+    (topic_id,) = resources(default_template, "AWS::SNS::Topic")
+    alarm_ids = sorted(resources(default_template, "AWS::CloudWatch::Alarm"))
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": topic_id}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    source_arns = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert sorted(arn["Fn::GetAtt"][0] for arn in source_arns) == alarm_ids
+
+
+def test_cloudwatch_may_use_the_topic_key(dockerfile_dir: Path) -> None:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    key = aws_kms.Key(stack, "TopicKey")
+    BatchFilePipeline(
+        stack, "Pipeline", dockerfile_path=str(dockerfile_dir), topic_encryption_key=key
+    )
+    template = Template.from_stack(stack)
+    (key_resource,) = resources(template, "AWS::KMS::Key").values()
+    statements = key_resource["Properties"]["KeyPolicy"]["Statement"]
+    by_service = {
+        s["Principal"]["Service"]: s for s in statements if "Service" in s.get("Principal", {})
+    }
+    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
+        assert set(by_service[service]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert _cloudwatch_statement(template)["Action"] == "sns:Publish"
 
 
 def test_alarms_can_go_elsewhere_or_be_off(dockerfile_dir: Path) -> None:
@@ -54,7 +105,7 @@ def test_alarms_can_go_elsewhere_or_be_off(dockerfile_dir: Path) -> None:
     assert {
         a["Properties"]["Threshold"]
         for a in alarms
-        if a["Properties"]["MetricName"] == "MatchedEvents"
+        if a["Properties"]["MetricName"] == "Invocations"
     } == {5}
     off = template_of(dockerfile_dir, alarms=AlarmOptions(enabled=False))
     assert resources(off, "AWS::CloudWatch::Alarm") == {}
