@@ -14,6 +14,7 @@ from batch_pipeline_construct import (
     ComputeOptions,
     ComputeType,
     JobOptions,
+    PackingOptions,
     TriggerOptions,
 )
 
@@ -54,7 +55,12 @@ class GpuSpotPipelineStack(cdk.Stack):
                 environment={"REQUIRE_GPU": "true"},
             ),
             trigger=TriggerOptions(prefix="datasets/", suffixes=(".csv", ".csv.gz")),
-            bulk=BulkOptions(max_files_per_job=1000, batching_window=Duration.minutes(2))
+            # Each container works through about 4 minutes of datasets, one at a time on its GPU.
+            bulk=BulkOptions(
+                max_files_per_job=1000,
+                batching_window=Duration.minutes(2),
+                packing=PackingOptions(expected_time_per_file=Duration.seconds(20)),
+            )
             if bulk
             else None,
             notification_emails=[NOTIFICATION_EMAIL],

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         ComputeOptions,
         ComputeType,
         JobOptions,
+        PackingOptions,
         TriggerOptions,
     )
     from .pipeline import BatchFilePipeline
@@ -31,6 +32,7 @@ __all__ = [
     "ComputeOptions",
     "ComputeType",
     "JobOptions",
+    "PackingOptions",
     "PipelineConfigurationError",
     "TriggerOptions",
 ]

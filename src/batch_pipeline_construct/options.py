@@ -16,6 +16,7 @@ from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
 from .runtime import settings
+from .runtime.job import manifest
 from .runtime.job.contract import CONTRACT_VARIABLES
 from .runtime.job.resolver import MANIFEST_URI
 
@@ -343,6 +344,88 @@ class ArrivalOptions:
 
 
 @dataclass(frozen=True)
+class PackingOptions:
+    """Bulk mode: how many files one container (one array child) processes, and how.
+
+    A child runs your command once per file of its share with the per-file job contract, so a
+    container written for one file needs no change; see ``runtime.job.exit_codes`` for what its
+    exit code means (0 done, 3 do not retry, anything else retried in the container).
+    """
+
+    files_per_child: int | None = None
+    """Files a child processes when many arrive; 1 gives one container per file. Default: about
+    4 minutes of work (AWS Batch's advice is 3 to 5) at ``expected_time_per_file`` and
+    ``parallelism``: 240 files of one second, one at a time."""
+
+    expected_time_per_file: Duration = field(
+        default_factory=lambda: Duration.seconds(manifest.DEFAULT_EXPECTED_SECONDS_PER_FILE)
+    )
+    """How long your command takes for one file; sizes ``files_per_child``. Default: 1 second."""
+
+    parallelism: int | None = None
+    """Files a child processes side by side. Default: the job's GPUs when it has any (files
+    would share one GPU's memory otherwise), else its vCPUs (at least 1)."""
+
+    min_children: int = manifest.DEFAULT_MIN_CHILDREN
+    """A batch is spread over at least this many children (2..10,000; never more children than
+    files), so a small drop runs side by side as in per-file mode. Default: 20."""
+
+    max_file_attempts: int = manifest.DEFAULT_MAX_FILE_ATTEMPTS
+    """Runs of your command per file inside the container before the file is recorded as
+    failed (1..10). Default: 3."""
+
+    def settings_for(self, job: JobOptions) -> manifest.PackingSettings:
+        """The packing the arrival function writes into each manifest, for jobs like ``job``."""
+        parallelism = self.parallelism or job.gpus or max(1, int(job.vcpus))
+        files_per_child = self.files_per_child or manifest.files_per_child_for(
+            self.expected_time_per_file.to_seconds(), parallelism
+        )
+        return manifest.PackingSettings(
+            files_per_child=files_per_child,
+            min_children=self.min_children,
+            parallelism=parallelism,
+            max_file_attempts=self.max_file_attempts,
+        )
+
+    def validate(self, job: JobOptions) -> None:
+        """Raise :class:`PipelineConfigurationError` for packing that cannot work for ``job``."""
+        for name in ("files_per_child", "parallelism"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise PipelineConfigurationError(
+                    f"bulk.packing.{name}", value, "use 1 or more, or None for the default"
+                )
+        if self.expected_time_per_file.to_seconds() <= 0:
+            raise PipelineConfigurationError(
+                "bulk.packing.expected_time_per_file",
+                f"{self.expected_time_per_file.to_seconds():g} seconds",
+                "use a positive duration, e.g. Duration.seconds(30)",
+            )
+        if not settings.MIN_ARRAY_SIZE <= self.min_children <= settings.MAX_ARRAY_SIZE:
+            raise PipelineConfigurationError(
+                "bulk.packing.min_children",
+                self.min_children,
+                f"use {settings.MIN_ARRAY_SIZE} to {settings.MAX_ARRAY_SIZE}",
+            )
+        if not 1 <= self.max_file_attempts <= 10:
+            raise PipelineConfigurationError(
+                "bulk.packing.max_file_attempts", self.max_file_attempts, "use 1 to 10"
+            )
+        packing = self.settings_for(job)
+        child_seconds = (
+            packing.files_per_child * self.expected_time_per_file.to_seconds() / packing.parallelism
+        )
+        if child_seconds > job.timeout.to_seconds():
+            raise PipelineConfigurationError(
+                "bulk.packing.files_per_child",
+                packing.files_per_child,
+                f"a child would work about {child_seconds:,.0f} s, longer than job.timeout "
+                f"({job.timeout.to_seconds():,.0f} s): use fewer files per child or a longer "
+                "job.timeout",
+            )
+
+
+@dataclass(frozen=True)
 class BulkOptions:
     """Opt-in bulk mode: files arriving together are submitted as one AWS Batch array job.
 
@@ -362,6 +445,10 @@ class BulkOptions:
     max_concurrency: int = 20
     """Most concurrent arrival invocations in bulk mode (2..1,000). Each makes one SubmitJob call
     per array job, so more of them cannot stampede the Batch API. Default: 20."""
+
+    packing: PackingOptions = field(default_factory=PackingOptions)
+    """How many files each array child processes, side by side, with how many attempts.
+    Default: about 4 minutes of work per child (see :class:`PackingOptions`)."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""

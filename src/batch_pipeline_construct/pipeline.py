@@ -42,6 +42,7 @@ from .options import (
     JobOptions,
     TriggerOptions,
 )
+from .runtime.job.manifest import OUTCOMES_FOLDER
 
 
 class BatchFilePipeline(Construct):
@@ -146,6 +147,7 @@ class BatchFilePipeline(Construct):
             trigger=trigger,
             arrival=arrival,
             bulk=bulk,
+            packing=None if bulk is None else bulk.packing.settings_for(job),
             output_prefix=output_prefix,
             log_retention=log_retention,
             removal_policy=removal_policy,
@@ -164,6 +166,12 @@ class BatchFilePipeline(Construct):
         if bulk is not None:
             grant_object_read(
                 storage.output_bucket, compute_parts.job_role, f"{bulk.manifest_prefix}*"
+            )
+            # Each array child records its files' outcomes beside the manifest (outcomes_uri).
+            grant_object_write(
+                storage.output_bucket,
+                compute_parts.job_role,
+                f"{bulk.manifest_prefix}*/{OUTCOMES_FOLDER}/*",
             )
 
         self.input_bucket: aws_s3.IBucket = storage.input_bucket
@@ -251,6 +259,7 @@ def _validate(
     alarms.validate()
     if bulk is not None:
         bulk.validate()
+        bulk.packing.validate(job)
     if output_prefix and (output_prefix.startswith("/") or not output_prefix.endswith("/")):
         raise PipelineConfigurationError(
             "output_prefix",

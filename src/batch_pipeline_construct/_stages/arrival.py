@@ -25,6 +25,7 @@ from constructs import Construct
 
 from ..options import ArrivalOptions, BulkOptions, TriggerOptions
 from ..runtime import settings
+from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
 from .permissions import grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
@@ -65,6 +66,7 @@ class ArrivalPath(Construct):
         trigger: TriggerOptions,
         arrival: ArrivalOptions,
         bulk: BulkOptions | None,
+        packing: PackingSettings | None,
         output_prefix: str,
         log_retention: aws_logs.RetentionDays,
         removal_policy: RemovalPolicy,
@@ -135,6 +137,7 @@ class ArrivalPath(Construct):
             manifest_prefix=(
                 settings.DEFAULT_MANIFEST_PREFIX if bulk is None else bulk.manifest_prefix
             ),
+            **_packing_fields(packing or PackingSettings()),
         )
 
         self.function = aws_lambda.Function(
@@ -186,6 +189,16 @@ class ArrivalPath(Construct):
             self.idempotency_table.grant(role, *_IDEMPOTENCY_ACTIONS)
         if bulk is not None:
             grant_object_write(output_bucket, role, f"{bulk.manifest_prefix}*")
+
+
+def _packing_fields(packing: PackingSettings) -> dict[str, int]:
+    """The arrival settings that carry ``packing`` (see ``ArrivalSettings.packing``)."""
+    return {
+        "files_per_child": packing.files_per_child,
+        "min_children": packing.min_children,
+        "file_parallelism": packing.parallelism,
+        "max_file_attempts": packing.max_file_attempts,
+    }
 
 
 def _key_filters(trigger: TriggerOptions) -> list[list[aws_s3.NotificationKeyFilter]]:

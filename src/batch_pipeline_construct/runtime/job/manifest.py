@@ -39,6 +39,7 @@ __all__ = [
     "MANIFEST_VERSION",
     "MAX_ARRAY_SIZE",
     "MIN_ARRAY_SIZE",
+    "OUTCOMES_FOLDER",
     "TARGET_CHILD_SECONDS",
     "Manifest",
     "ManifestMalformed",
@@ -69,7 +70,8 @@ drop runs side by side as it would in per-file mode; Fargate starts 20 tasks a s
 DEFAULT_MAX_FILE_ATTEMPTS = 3
 """Attempts per file inside the container before it is recorded as failed."""
 
-_OUTCOMES_FOLDER = "outcomes"
+OUTCOMES_FOLDER = "outcomes"
+"""The folder, beside a manifest's own key without ``.json``, of its children's outcomes."""
 
 
 class ManifestMalformed(ValueError):
@@ -216,7 +218,7 @@ def outcomes_uri(manifest_uri: str, child: int) -> str:
     ``s3://b/_manifests/ID.json`` -> ``s3://b/_manifests/ID/outcomes/<child>.json``.
     """
     base = manifest_uri.removesuffix(".json")
-    return f"{base}/{_OUTCOMES_FOLDER}/{child}.json"
+    return f"{base}/{OUTCOMES_FOLDER}/{child}.json"
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

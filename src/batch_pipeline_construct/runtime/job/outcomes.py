@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -202,6 +201,8 @@ def log_location(environ: Mapping[str, str], line_prefix: str = "") -> LogLocati
     uri = environ.get(_METADATA_URI)
     if not uri:
         return None
+    import urllib.request
+
     try:
         with urllib.request.urlopen(uri, timeout=2) as response:  # noqa: S310 (an http URI from ECS)
             options = json.load(response).get("LogOptions") or {}
