@@ -27,6 +27,7 @@ from batch_pipeline_construct import (  # noqa: E402
     BulkOptions,
     ComputeOptions,
     ComputeType,
+    NotificationOptions,
 )
 
 _IMPORTED = time.perf_counter()
@@ -67,7 +68,7 @@ def variants_app(app: cdk.App) -> None:
         "Pipeline",
         dockerfile_path=CONTAINER,
         bucket_options=BucketOptions(encryption_key=bucket_key),
-        topic_encryption_key=topic_key,
+        notifications=NotificationOptions(topic_encryption_key=topic_key),
     )
 
     nat = cdk.Stack(app, "NatVpc")
@@ -88,7 +89,7 @@ def variants_app(app: cdk.App) -> None:
         compute=ComputeOptions(type=ComputeType.EC2),
     )
     BatchFilePipeline(
-        cdk.Stack(app, "Bulk"), "Pipeline", dockerfile_path=CONTAINER, bulk=BulkOptions()
+        cdk.Stack(app, "Bulk"), "Pipeline", dockerfile_path=CONTAINER, mode=BulkOptions()
     )
 
 

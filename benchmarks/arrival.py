@@ -909,7 +909,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-concurrency",
         type=int,
         default=None,
-        help="the event source's maximum concurrency (as ArrivalOptions(max_concurrency=N) sets it)",
+        help="the event source's maximum concurrency (as PerFileOptions(max_concurrency=N) sets it)",
     )
     parser.add_argument(
         "--modes",

@@ -18,7 +18,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from batch_pipeline_construct import BatchFilePipeline, BucketOptions, TriggerOptions
+from batch_pipeline_construct import (
+    BatchFilePipeline,
+    BucketOptions,
+    ComputeOptions,
+    NotificationOptions,
+    TriggerOptions,
+)
 
 ENVIRONMENT = cdk.Environment(account="123456789012", region="eu-west-1")
 VPC_ID = "vpc-0a1b2c3d4e5f67890"
@@ -55,8 +61,8 @@ class ExistingResourcesStack(cdk.Stack):
             bucket_options=BucketOptions(access_logs_bucket=access_logs),
             trigger=TriggerOptions(suffixes=(".pdf", ".tiff")),
             vpc=vpc,
-            vpc_subnets=private,
-            notification_emails=[NOTIFICATION_EMAIL],
+            compute=ComputeOptions(subnets=private),
+            notifications=NotificationOptions(emails=[NOTIFICATION_EMAIL]),
         )
         # An imported bucket's policy cannot be changed from this stack, so aws-cdk-lib warns that
         # it could not let S3 log delivery write to it. The organisation's log bucket grants that.
@@ -81,7 +87,7 @@ class ExistingResourcesStack(cdk.Stack):
             trigger=TriggerOptions(prefix="incoming/"),
             output_prefix="archived/",
             vpc=vpc,
-            vpc_subnets=private,
+            compute=ComputeOptions(subnets=private),
             completion_topic=invoices.completion_topic,
         )
 

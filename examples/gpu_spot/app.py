@@ -14,6 +14,7 @@ from batch_pipeline_construct import (
     ComputeOptions,
     ComputeType,
     JobOptions,
+    NotificationOptions,
     PackingOptions,
     TriggerOptions,
 )
@@ -56,14 +57,14 @@ class GpuSpotPipelineStack(cdk.Stack):
             ),
             trigger=TriggerOptions(prefix="datasets/", suffixes=(".csv", ".csv.gz")),
             # Each container works through about 4 minutes of datasets, one at a time on its GPU.
-            bulk=BulkOptions(
+            mode=BulkOptions(
                 max_files_per_job=1000,
                 batching_window=Duration.minutes(2),
                 packing=PackingOptions(expected_time_per_file=Duration.seconds(20)),
             )
             if bulk
             else None,
-            notification_emails=[NOTIFICATION_EMAIL],
+            notifications=NotificationOptions(emails=[NOTIFICATION_EMAIL]),
         )
         cdk.CfnOutput(self, "InputBucket", value=pipeline.input_bucket.bucket_name)
         cdk.CfnOutput(self, "OutputBucket", value=pipeline.output_bucket.bucket_name)

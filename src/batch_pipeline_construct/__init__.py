@@ -18,7 +18,9 @@ if TYPE_CHECKING:
         ComputeOptions,
         ComputeType,
         JobOptions,
+        NotificationOptions,
         PackingOptions,
+        PerFileOptions,
         TriggerOptions,
     )
     from .pipeline import BatchFilePipeline
@@ -33,6 +35,8 @@ __all__ = [
     "ComputeType",
     "JobOptions",
     "PackingOptions",
+    "NotificationOptions",
+    "PerFileOptions",
     "PipelineConfigurationError",
     "TriggerOptions",
 ]

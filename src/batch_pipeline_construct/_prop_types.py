@@ -37,7 +37,7 @@ def raise_for_wrong_types(constructor: Callable[..., object], given: Mapping[str
 
 def _check(prop: str, value: object, hint: object) -> list[PipelineConfigurationError]:
     if _fits(value, hint):
-        option_group = _dataclass_of(hint)
+        option_group = _dataclass_of(hint, value)
         if option_group is not None and value is not None:
             return _check_fields(prop, value, option_group)
         return []
@@ -58,9 +58,10 @@ def _arms(hint: object) -> tuple[object, ...]:
     return (hint,)
 
 
-def _dataclass_of(hint: object) -> type | None:
+def _dataclass_of(hint: object, value: object) -> type | None:
+    """The option dataclass of ``hint`` that ``value`` is (one of several, for the mode)."""
     for arm in _arms(hint):
-        if isinstance(arm, type) and dataclasses.is_dataclass(arm):
+        if isinstance(arm, type) and dataclasses.is_dataclass(arm) and isinstance(value, arm):
             return arm
     return None
 

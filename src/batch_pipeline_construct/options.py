@@ -8,11 +8,12 @@ value and what AWS allows, so a mistake surfaces at ``cdk synth`` instead of mid
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
 
-from aws_cdk import Duration, Size, aws_kms, aws_s3, aws_sns
+from aws_cdk import Duration, Size, aws_ec2, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
 from .runtime import settings
@@ -52,6 +53,10 @@ class ComputeOptions:
     arm64: bool = False
     """Build the image for and run on Arm64 (Graviton) instead of x86-64; not with GPUs, whose
     NVIDIA image is x86-64 only, nor on Fargate Spot, which is x86-64 only. Default: x86-64."""
+
+    subnets: aws_ec2.SubnetSelection | None = None
+    """Subnets of the ``vpc`` you pass, for the jobs. Default: the VPC's private subnets with
+    egress if it has them, else public."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
@@ -280,60 +285,25 @@ class BucketOptions:
 
 @dataclass(frozen=True)
 class ArrivalOptions:
-    """The arrival path: the SQS queue between the input bucket and the arrival Lambda."""
-
-    batch_size: int = 10
-    """Messages per Lambda invocation (1..10,000; above 10 needs ``max_batching_window``). Default: 10."""
-
-    max_batching_window: Duration = field(default_factory=lambda: Duration.seconds(0))
-    """How long the event source gathers messages before invoking (0..300 s). Default: 0."""
-
-    max_concurrency: int = 5
-    """Most concurrent arrival invocations (2..1,000), so a burst cannot stampede SubmitJob. Default: 5."""
+    """The arrival queue and the per-file record, in either mode (per-file or bulk)."""
 
     max_receive_count: int = 5
     """Deliveries of a message before it moves to the dead-letter queue (1..1,000). Default: 5."""
 
-    function_timeout: Duration = field(default_factory=lambda: Duration.minutes(1))
-    """Arrival function timeout (the queue's visibility timeout is six times this). Default: 1 minute."""
-
     deduplication: bool = True
-    """Suppress duplicate deliveries of one object version with an on-demand DynamoDB table. Default: on."""
+    """Keep a record per file in an on-demand DynamoDB table, which also suppresses duplicate
+    deliveries of one object version. Default: on."""
 
     deduplication_ttl: Duration = field(
         default_factory=lambda: Duration.seconds(settings.DEFAULT_FILE_RECORDS_TTL_SECONDS)
     )
-    """How long a submission is remembered for deduplication. Default: 7 days."""
+    """How long a file's record is kept (and a delivery remembered). Default: 7 days."""
 
     def validate(self) -> None:
-        """Raise :class:`PipelineConfigurationError` for values Lambda or SQS would reject."""
-        window = self.max_batching_window.to_seconds()
-        if not 1 <= self.batch_size <= 10_000:
-            raise PipelineConfigurationError(
-                "arrival.batch_size", self.batch_size, "use 1 to 10000"
-            )
-        if not 0 <= window <= 300:
-            raise PipelineConfigurationError(
-                "arrival.max_batching_window", f"{window:g} seconds", "use 0 to 300 seconds"
-            )
-        if self.batch_size > 10 and window < 1:
-            raise PipelineConfigurationError(
-                "arrival.batch_size",
-                self.batch_size,
-                "above 10 messages Lambda needs arrival.max_batching_window of at least 1 second",
-            )
-        if not 2 <= self.max_concurrency <= 1000:
-            raise PipelineConfigurationError(
-                "arrival.max_concurrency", self.max_concurrency, "use 2 to 1000"
-            )
+        """Raise :class:`PipelineConfigurationError` for values SQS would reject."""
         if not 1 <= self.max_receive_count <= 1000:
             raise PipelineConfigurationError(
                 "arrival.max_receive_count", self.max_receive_count, "use 1 to 1000"
-            )
-        timeout = self.function_timeout.to_seconds()
-        if not 10 <= timeout <= 900:
-            raise PipelineConfigurationError(
-                "arrival.function_timeout", f"{timeout:g} seconds", "use 10 to 900 seconds"
             )
         if self.deduplication_ttl.to_seconds() < 3600:
             raise PipelineConfigurationError(
@@ -393,23 +363,23 @@ class PackingOptions:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise PipelineConfigurationError(
-                    f"bulk.packing.{name}", value, "use 1 or more, or None for the default"
+                    f"mode.packing.{name}", value, "use 1 or more, or None for the default"
                 )
         if self.expected_time_per_file.to_seconds() <= 0:
             raise PipelineConfigurationError(
-                "bulk.packing.expected_time_per_file",
+                "mode.packing.expected_time_per_file",
                 f"{self.expected_time_per_file.to_seconds():g} seconds",
                 "use a positive duration, e.g. Duration.seconds(30)",
             )
         if not settings.MIN_ARRAY_SIZE <= self.min_children <= settings.MAX_ARRAY_SIZE:
             raise PipelineConfigurationError(
-                "bulk.packing.min_children",
+                "mode.packing.min_children",
                 self.min_children,
                 f"use {settings.MIN_ARRAY_SIZE} to {settings.MAX_ARRAY_SIZE}",
             )
         if not 1 <= self.max_file_attempts <= 10:
             raise PipelineConfigurationError(
-                "bulk.packing.max_file_attempts", self.max_file_attempts, "use 1 to 10"
+                "mode.packing.max_file_attempts", self.max_file_attempts, "use 1 to 10"
             )
         packing = self.settings_for(job)
         child_seconds = (
@@ -417,7 +387,7 @@ class PackingOptions:
         )
         if child_seconds > job.timeout.to_seconds():
             raise PipelineConfigurationError(
-                "bulk.packing.files_per_child",
+                "mode.packing.files_per_child",
                 packing.files_per_child,
                 f"a child would work about {child_seconds:,.0f} s, longer than job.timeout "
                 f"({job.timeout.to_seconds():,.0f} s): use fewer files per child or a longer "
@@ -426,15 +396,51 @@ class PackingOptions:
 
 
 @dataclass(frozen=True)
+class PerFileOptions:
+    """Per-file mode (the default): the arrival function submits one AWS Batch job per file."""
+
+    batch_size: int = 10
+    """Messages per Lambda invocation (1..10,000; above 10 needs ``max_batching_window``). Default: 10."""
+
+    max_batching_window: Duration = field(default_factory=lambda: Duration.seconds(0))
+    """How long the event source gathers messages before invoking (0..300 s). Default: 0."""
+
+    max_concurrency: int = 5
+    """Most concurrent arrival invocations (2..1,000), so a burst cannot stampede SubmitJob. Default: 5."""
+
+    function_timeout: Duration = field(default_factory=lambda: Duration.minutes(1))
+    """Arrival function timeout (the queue's visibility timeout is six times this). Default: 1 minute."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for values Lambda or SQS would reject."""
+        window = self.max_batching_window.to_seconds()
+        if not 1 <= self.batch_size <= 10_000:
+            raise PipelineConfigurationError("mode.batch_size", self.batch_size, "use 1 to 10000")
+        if not 0 <= window <= 300:
+            raise PipelineConfigurationError(
+                "mode.max_batching_window", f"{window:g} seconds", "use 0 to 300 seconds"
+            )
+        if self.batch_size > 10 and window < 1:
+            raise PipelineConfigurationError(
+                "mode.batch_size",
+                self.batch_size,
+                "above 10 messages Lambda needs mode.max_batching_window of at least 1 second",
+            )
+        _validate_concurrency(self.max_concurrency)
+        _validate_function_timeout(self.function_timeout)
+
+
+@dataclass(frozen=True)
 class BulkOptions:
-    """Opt-in bulk mode: files arriving together are submitted as one AWS Batch array job.
+    """Bulk mode: files arriving together are submitted as one AWS Batch array job.
 
     The arrival function writes a manifest of the keys to the output bucket and submits one
     array job per manifest; each child resolves its own file (see ``runtime.job.resolver``).
     """
 
     max_files_per_job: int = settings.MAX_ARRAY_SIZE
-    """Most files in one array job (2..10,000, Batch's array size limit). Default: 10,000."""
+    """Most files in one array job (2..10,000, Batch's array size limit). It is also the event
+    source's batch size: a batch never holds more files than one array job takes. Default: 10,000."""
 
     batching_window: Duration = field(default_factory=lambda: Duration.seconds(60))
     """How long arrivals are gathered before a manifest is written (1..300 s). Default: 60 s."""
@@ -446,6 +452,10 @@ class BulkOptions:
     """Most concurrent arrival invocations in bulk mode (2..1,000). Each makes one SubmitJob call
     per array job, so more of them cannot stampede the Batch API. Default: 20."""
 
+    function_timeout: Duration = field(default_factory=lambda: Duration.minutes(5))
+    """Arrival function timeout: time to top a batch up to thousands of files (the queue's
+    visibility timeout is six times this). Default: 5 minutes."""
+
     packing: PackingOptions = field(default_factory=PackingOptions)
     """How many files each array child processes, side by side, with how many attempts.
     Default: about 4 minutes of work per child (see :class:`PackingOptions`)."""
@@ -454,29 +464,79 @@ class BulkOptions:
         """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""
         if not settings.MIN_ARRAY_SIZE <= self.max_files_per_job <= settings.MAX_ARRAY_SIZE:
             raise PipelineConfigurationError(
-                "bulk.max_files_per_job",
+                "mode.max_files_per_job",
                 self.max_files_per_job,
                 f"AWS Batch array jobs hold {settings.MIN_ARRAY_SIZE} to {settings.MAX_ARRAY_SIZE} children",
             )
         window = self.batching_window.to_seconds()
         if not 1 <= window <= 300:
             raise PipelineConfigurationError(
-                "bulk.batching_window", f"{window:g} seconds", "use 1 to 300 seconds"
+                "mode.batching_window", f"{window:g} seconds", "use 1 to 300 seconds"
             )
-        if not 2 <= self.max_concurrency <= 1000:
-            raise PipelineConfigurationError(
-                "bulk.max_concurrency", self.max_concurrency, "use 2 to 1000"
-            )
+        _validate_concurrency(self.max_concurrency)
+        _validate_function_timeout(self.function_timeout)
         if (
             not self.manifest_prefix
             or self.manifest_prefix.startswith("/")
             or not self.manifest_prefix.endswith("/")
         ):
             raise PipelineConfigurationError(
-                "bulk.manifest_prefix",
+                "mode.manifest_prefix",
                 self.manifest_prefix,
                 f"a folder-like prefix such as {settings.DEFAULT_MANIFEST_PREFIX!r}",
             )
+
+
+Mode = PerFileOptions | BulkOptions
+"""How files become jobs: :class:`PerFileOptions` (one job per file) or :class:`BulkOptions`."""
+
+
+def _validate_concurrency(max_concurrency: int) -> None:
+    if not 2 <= max_concurrency <= 1000:
+        raise PipelineConfigurationError("mode.max_concurrency", max_concurrency, "use 2 to 1000")
+
+
+def _validate_function_timeout(timeout: Duration) -> None:
+    seconds = timeout.to_seconds()
+    if not 10 <= seconds <= 900:
+        raise PipelineConfigurationError(
+            "mode.function_timeout", f"{seconds:g} seconds", "use 10 to 900 seconds"
+        )
+
+
+@dataclass(frozen=True)
+class NotificationOptions:
+    """Who hears about finished jobs: e-mail subscriptions and the new topic's encryption."""
+
+    emails: Sequence[str] = ()
+    """E-mail addresses subscribed to the completion topic. Default: none."""
+
+    topic_encryption_key: aws_kms.IKey | None = None
+    """Encrypt the topic the pipeline creates with this KMS key (not for a ``completion_topic``
+    you pass). Default: no KMS (TLS-only topic)."""
+
+    def validate(self, topic_given: bool) -> None:
+        """Raise :class:`PipelineConfigurationError` for addresses or a key that cannot apply."""
+        if topic_given and self.topic_encryption_key is not None:
+            raise PipelineConfigurationError(
+                "notifications.topic_encryption_key",
+                self.topic_encryption_key.node.path,
+                "applies only to the topic the pipeline creates, and completion_topic was given",
+            )
+        if isinstance(self.emails, str):
+            raise PipelineConfigurationError(
+                "notifications.emails",
+                self.emails,
+                "give a list of addresses, e.g. ['ops@example.com']",
+            )
+        for address in self.emails:
+            if not _EMAIL.match(address):
+                raise PipelineConfigurationError(
+                    "notifications.emails", address, "each entry is an e-mail address"
+                )
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)

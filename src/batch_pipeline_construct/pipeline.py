@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 from aws_cdk import (
     Duration,
     RemovalPolicy,
-    Token,
     aws_batch,
     aws_cloudwatch,
     aws_dynamodb,
     aws_ec2,
     aws_events,
     aws_iam,
-    aws_kms,
     aws_lambda,
     aws_logs,
     aws_s3,
@@ -32,7 +29,7 @@ from ._stages.compute import PipelineCompute
 from ._stages.permissions import grant_object_read, grant_object_write
 from ._stages.security import acknowledge_unavoidable_findings
 from ._stages.storage import PipelineStorage
-from .errors import PipelineConfigurationError
+from ._validation import validate_props
 from .options import (
     AlarmOptions,
     ArrivalOptions,
@@ -40,6 +37,8 @@ from .options import (
     BulkOptions,
     ComputeOptions,
     JobOptions,
+    NotificationOptions,
+    PerFileOptions,
     TriggerOptions,
 )
 from .runtime.job.manifest import OUTCOMES_FOLDER
@@ -49,7 +48,7 @@ class BatchFilePipeline(Construct):
     """An S3 -> SQS -> Lambda -> AWS Batch -> S3 pipeline that runs your container on every new file.
 
     A file that lands in ``input_bucket`` is queued, the arrival function submits one AWS Batch job
-    for it (or, with ``bulk``, one array job for many files), the job runs the image built from
+    for it (or, with ``mode=BulkOptions()``, one array job for many files), the job runs the image built from
     ``dockerfile_path`` and writes to ``output_bucket``, and each job that SUCCEEDED or FAILED is
     published to ``completion_topic``. Every job gets the job contract's environment variables
     (``INPUT_BUCKET``, ``INPUT_KEY``, ``INPUT_URI``, ``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``,
@@ -69,18 +68,16 @@ class BatchFilePipeline(Construct):
         compute: ComputeOptions | None = None,
         job: JobOptions | None = None,
         trigger: TriggerOptions | None = None,
+        mode: PerFileOptions | BulkOptions | None = None,
         arrival: ArrivalOptions | None = None,
-        bulk: BulkOptions | None = None,
         alarms: AlarmOptions | None = None,
         input_bucket: aws_s3.IBucket | None = None,
         output_bucket: aws_s3.IBucket | None = None,
         bucket_options: BucketOptions | None = None,
         output_prefix: str = "",
         vpc: aws_ec2.IVpc | None = None,
-        vpc_subnets: aws_ec2.SubnetSelection | None = None,
         completion_topic: aws_sns.ITopic | None = None,
-        topic_encryption_key: aws_kms.IKey | None = None,
-        notification_emails: Sequence[str] = (),
+        notifications: NotificationOptions | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: aws_logs.RetentionDays = aws_logs.RetentionDays.THREE_MONTHS,
     ) -> None:
@@ -89,21 +86,19 @@ class BatchFilePipeline(Construct):
         :param scope: The construct this pipeline belongs to, usually your ``Stack``.
         :param construct_id: The pipeline's ID, unique within ``scope``.
         :param dockerfile_path: A folder holding a ``Dockerfile``, or a Dockerfile's path (its folder is the build context). Relative paths start at the current directory.
-        :param compute: Fargate or EC2, Spot, instance types, max vCPUs. Default: Fargate, on-demand, 256 vCPUs at most.
+        :param compute: Fargate or EC2, Spot, instance types, max vCPUs, subnets. Default: Fargate, on-demand, 256 vCPUs at most.
         :param job: vCPUs, memory, GPUs, command, extra environment, timeout, retries. Default: 1 vCPU, 2 GiB, 1 hour, 3 attempts.
         :param trigger: Which keys start a job (prefix, suffixes). Default: every new object.
-        :param arrival: Arrival queue and function tuning (batching, concurrency, deduplication). Default: see ArrivalOptions.
-        :param bulk: Opt into bulk mode (array jobs from manifests). Default: per-file mode, one job per file.
+        :param mode: How files become jobs: ``PerFileOptions()`` (one job per file) or ``BulkOptions()`` (array jobs from manifests), each with the tuning that applies to it. Default: per-file mode.
+        :param arrival: The arrival queue's redelivery and the per-file record, in either mode. Default: see ArrivalOptions.
         :param alarms: Health alarms and where they notify. Default: on, notifying the completion topic.
         :param input_bucket: Use this existing bucket for input. Default: a new bucket.
         :param output_bucket: Use this existing bucket for output. Default: a new bucket.
         :param bucket_options: Encryption, versioning and access logs of the buckets the pipeline creates. Default: SSE-S3, versioned input, a log bucket.
         :param output_prefix: Prefix of every job's output, e.g. ``"results/"``. Default: none (the input key).
         :param vpc: Run jobs in this VPC (share one between pipelines). Default: a new VPC with public subnets and no NAT gateway.
-        :param vpc_subnets: Subnets of ``vpc`` for the jobs. Default: the VPC's private subnets with egress if it has them, else public.
         :param completion_topic: Publish job completions to this topic. Default: a new topic.
-        :param topic_encryption_key: Encrypt the new completion topic with this KMS key. Default: no KMS (TLS-only topic).
-        :param notification_emails: E-mail addresses subscribed to the completion topic. Default: none.
+        :param notifications: E-mail subscriptions and the new topic's KMS key. Default: no subscriptions, no KMS.
         :param removal_policy: What happens to buckets, logs and the deduplication table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
         """
@@ -112,11 +107,25 @@ class BatchFilePipeline(Construct):
         compute = compute or ComputeOptions()
         job = job or JobOptions()
         trigger = trigger or TriggerOptions()
+        mode = mode or PerFileOptions()
         arrival = arrival or ArrivalOptions()
         alarms = alarms or AlarmOptions()
-        _validate(compute, job, trigger, arrival, bulk, alarms, output_prefix, vpc, vpc_subnets)
-        if _same_bucket(input_bucket, output_bucket):
-            _validate_shared_bucket(trigger, output_prefix, bulk)
+        notifications = notifications or NotificationOptions()
+        validate_props(
+            compute=compute,
+            job=job,
+            trigger=trigger,
+            mode=mode,
+            arrival=arrival,
+            alarms=alarms,
+            notifications=notifications,
+            input_bucket=input_bucket,
+            output_bucket=output_bucket,
+            output_prefix=output_prefix,
+            vpc=vpc,
+            completion_topic=completion_topic,
+        )
+        bulk = mode if isinstance(mode, BulkOptions) else None
 
         storage = PipelineStorage(
             self,
@@ -133,7 +142,7 @@ class BatchFilePipeline(Construct):
             compute=compute,
             job=job,
             vpc=vpc,
-            vpc_subnets=vpc_subnets,
+            vpc_subnets=compute.subnets,
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
@@ -146,7 +155,7 @@ class BatchFilePipeline(Construct):
             job_definition=compute_parts.job_definition,
             trigger=trigger,
             arrival=arrival,
-            bulk=bulk,
+            mode=mode,
             packing=None if bulk is None else bulk.packing.settings_for(job),
             output_prefix=output_prefix,
             log_retention=log_retention,
@@ -157,8 +166,8 @@ class BatchFilePipeline(Construct):
             "Completion",
             job_queue=compute_parts.job_queue,
             topic=completion_topic,
-            topic_encryption_key=topic_encryption_key,
-            notification_emails=notification_emails,
+            topic_encryption_key=notifications.topic_encryption_key,
+            notification_emails=notifications.emails,
         )
 
         grant_object_read(storage.input_bucket, compute_parts.job_role)
@@ -239,60 +248,3 @@ class BatchFilePipeline(Construct):
         failed job's event to ``failed_job_events``. Default period: 5 minutes; statistic: sum.
         """
         return self._completion.metric_failed_jobs(period=period, statistic=statistic)
-
-
-def _validate(
-    compute: ComputeOptions,
-    job: JobOptions,
-    trigger: TriggerOptions,
-    arrival: ArrivalOptions,
-    bulk: BulkOptions | None,
-    alarms: AlarmOptions,
-    output_prefix: str,
-    vpc: aws_ec2.IVpc | None,
-    vpc_subnets: aws_ec2.SubnetSelection | None,
-) -> None:
-    compute.validate()
-    job.validate(compute)
-    trigger.validate()
-    arrival.validate()
-    alarms.validate()
-    if bulk is not None:
-        bulk.validate()
-        bulk.packing.validate(job)
-    if output_prefix and (output_prefix.startswith("/") or not output_prefix.endswith("/")):
-        raise PipelineConfigurationError(
-            "output_prefix",
-            output_prefix,
-            "a folder-like prefix without a leading '/', e.g. 'results/', or ''",
-        )
-    if vpc_subnets is not None and vpc is None:
-        raise PipelineConfigurationError(
-            "vpc_subnets", vpc_subnets, "subnets can only be chosen in a VPC you pass as vpc"
-        )
-
-
-def _same_bucket(first: aws_s3.IBucket | None, second: aws_s3.IBucket | None) -> bool:
-    """One bucket, whether passed twice or imported twice under its name."""
-    if first is None or second is None:
-        return False
-    names = (first.bucket_name, second.bucket_name)
-    return first is second or (
-        not any(Token.is_unresolved(name) for name in names) and names[0] == names[1]
-    )
-
-
-def _validate_shared_bucket(
-    trigger: TriggerOptions, output_prefix: str, bulk: BulkOptions | None
-) -> None:
-    """One bucket for input and output must never let outputs (or manifests) trigger new jobs."""
-    written = [output_prefix] + ([bulk.manifest_prefix] if bulk else [])
-    if not trigger.prefix or any(
-        prefix.startswith(trigger.prefix) or not prefix for prefix in written
-    ):
-        raise PipelineConfigurationError(
-            "output_bucket",
-            "the input bucket",
-            "when input and output share a bucket, set trigger.prefix and an output_prefix outside it "
-            "(e.g. 'incoming/' and 'results/'), or every result would start another job",
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from batch_pipeline_construct import (
     ComputeOptions,
     ComputeType,
     JobOptions,
+    NotificationOptions,
+    PerFileOptions,
     PipelineConfigurationError,
     TriggerOptions,
 )
@@ -93,13 +96,13 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "list or tuple",
     ),
     "batch-size-without-window": (
-        {"arrival": ArrivalOptions(batch_size=100)},
-        "arrival.batch_size",
+        {"mode": PerFileOptions(batch_size=100)},
+        "mode.batch_size",
         "at least 1 second",
     ),
     "concurrency-one": (
-        {"arrival": ArrivalOptions(max_concurrency=1)},
-        "arrival.max_concurrency",
+        {"mode": PerFileOptions(max_concurrency=1)},
+        "mode.max_concurrency",
         "2 to 1000",
     ),
     "short-dedupe-ttl": (
@@ -108,18 +111,18 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "at least 1 hour",
     ),
     "bulk-array-size": (
-        {"bulk": BulkOptions(max_files_per_job=20_000)},
-        "bulk.max_files_per_job",
+        {"mode": BulkOptions(max_files_per_job=20_000)},
+        "mode.max_files_per_job",
         "2 to 10000",
     ),
     "bulk-concurrency": (
-        {"bulk": BulkOptions(max_concurrency=1)},
-        "bulk.max_concurrency",
+        {"mode": BulkOptions(max_concurrency=1)},
+        "mode.max_concurrency",
         "2 to 1000",
     ),
     "bulk-manifest-prefix": (
-        {"bulk": BulkOptions(manifest_prefix="/m")},
-        "bulk.manifest_prefix",
+        {"mode": BulkOptions(manifest_prefix="/m")},
+        "mode.manifest_prefix",
         "'_manifests/'",
     ),
     "alarm-threshold": (
@@ -134,8 +137,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     ),
     "output-prefix-without-slash": ({"output_prefix": "results"}, "output_prefix", "folder-like"),
     "bad-email": (
-        {"notification_emails": ["not-an-address"]},
-        "notification_emails",
+        {"notifications": NotificationOptions(emails=["not-an-address"])},
+        "notifications.emails",
         "e-mail address",
     ),
 }
@@ -221,9 +224,11 @@ def test_subnets_need_a_vpc_and_topic_key_needs_no_topic(dockerfile_dir: Path) -
     with pytest.raises(PipelineConfigurationError) as raised:
         build_pipeline(
             dockerfile_dir,
-            vpc_subnets=aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PUBLIC),
+            compute=ComputeOptions(
+                subnets=aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PUBLIC)
+            ),
         )
-    assert raised.value.prop == "vpc_subnets"
+    assert raised.value.prop == "compute.subnets"
     stack = cdk.Stack(cdk.App(), "Stack")
     topic = aws_sns.Topic(stack, "Topic")
     with pytest.raises(PipelineConfigurationError) as raised:
@@ -232,6 +237,34 @@ def test_subnets_need_a_vpc_and_topic_key_needs_no_topic(dockerfile_dir: Path) -
             "Pipeline",
             dockerfile_path=str(dockerfile_dir),
             completion_topic=topic,
-            topic_encryption_key=aws_kms.Key(stack, "Key"),
+            notifications=NotificationOptions(topic_encryption_key=aws_kms.Key(stack, "Key")),
         )
-    assert raised.value.prop == "topic_encryption_key"
+    assert raised.value.prop == "notifications.topic_encryption_key"
+
+
+def test_every_mistake_is_reported_at_once(dockerfile_dir: Path) -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(
+            dockerfile_dir,
+            job=JobOptions(retry_attempts=0),
+            mode=BulkOptions(max_concurrency=1),
+            arrival=ArrivalOptions(max_receive_count=0),
+            output_prefix="results",
+        )
+    assert [problem.prop for problem in raised.value.problems] == [
+        "job.retry_attempts",
+        "mode.max_concurrency",
+        "arrival.max_receive_count",
+        "output_prefix",
+    ]
+    assert "4 props are wrong" in str(raised.value)
+
+
+def test_a_mode_takes_only_the_options_that_apply_to_it() -> None:
+    per_file = {f.name for f in dataclasses.fields(PerFileOptions)}
+    bulk = {f.name for f in dataclasses.fields(BulkOptions)}
+    shared = {f.name for f in dataclasses.fields(ArrivalOptions)}
+    # What a mode sets is in its own options; nothing in ArrivalOptions is overridden by a mode.
+    assert not (per_file | bulk) & shared
+    assert {"batch_size", "max_batching_window"} <= per_file
+    assert {"max_files_per_job", "batching_window"} <= bulk

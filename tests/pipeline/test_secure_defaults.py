@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import RemovalPolicy, aws_kms
 from aws_cdk.assertions import Template
 
-from batch_pipeline_construct import BatchFilePipeline, BucketOptions
+from batch_pipeline_construct import BatchFilePipeline, BucketOptions, NotificationOptions
 from tests.support.pipeline_builders import resources, template_of
 
 
@@ -70,7 +70,7 @@ def test_kms_key_option_encrypts_buckets_and_topic(dockerfile_dir: Path) -> None
         "Pipeline",
         dockerfile_path=str(dockerfile_dir),
         bucket_options=BucketOptions(encryption_key=key),
-        topic_encryption_key=key,
+        notifications=NotificationOptions(topic_encryption_key=key),
     )
     template = Template.from_stack(stack)
     key_id = stack.get_logical_id(key.node.default_child)  # type: ignore[arg-type]

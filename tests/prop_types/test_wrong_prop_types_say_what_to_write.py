@@ -18,9 +18,11 @@ from aws_cdk import Duration, RemovalPolicy, Size, aws_s3
 
 from batch_pipeline_construct import (
     BatchFilePipeline,
+    BulkOptions,
     ComputeOptions,
     ComputeType,
     JobOptions,
+    NotificationOptions,
     PipelineConfigurationError,
 )
 from tests.support.pipeline_builders import build_pipeline
@@ -48,8 +50,8 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         'a str where an aws_s3.IBucket is expected; write aws_s3.Bucket.from_bucket_name(self, "InputBucket", "my-lab-data")',
     ),
     "one-address-for-a-list": (
-        {"notification_emails": "a@b.org"},
-        "notification_emails",
+        {"notifications": NotificationOptions(emails="a@b.org")},
+        "notifications.emails",
         "a str where a list of str is expected; write a list or tuple, e.g. ['a@b.org']",
     ),
     "dict-for-options": (
@@ -169,6 +171,7 @@ def test_values_of_the_right_type_in_every_spelling_pass(dockerfile_dir: Path) -
             vcpus=2, memory=Size.gibibytes(4), timeout=Duration.minutes(30), command=["run"]
         ),
         input_bucket=aws_s3.Bucket.from_bucket_name(stack, "Input", "my-lab-data"),
-        notification_emails=["a@b.org"],
+        notifications=NotificationOptions(emails=["a@b.org"]),
+        mode=BulkOptions(max_files_per_job=100),
         removal_policy=RemovalPolicy.DESTROY,
     )

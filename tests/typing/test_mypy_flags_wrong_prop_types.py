@@ -57,7 +57,7 @@ def test_wrong_prop_types_are_flagged(tmp_path: Path) -> None:
             [
                 'BatchFilePipeline(self, "A", dockerfile_path="c", compute=ComputeType.EC2)',
                 'BatchFilePipeline(self, "B", dockerfile_path=3)',
-                'BatchFilePipeline(self, "C", dockerfile_path="c", notification_emails=None)',
+                'BatchFilePipeline(self, "C", dockerfile_path="c", mode=ComputeOptions())',
                 'JobOptions(retry_attempts="3")',
                 'BatchFilePipeline(self, "D", "c")',
             ]
@@ -70,6 +70,6 @@ def test_wrong_prop_types_are_flagged(tmp_path: Path) -> None:
     assert (
         'Argument "dockerfile_path" to "BatchFilePipeline" has incompatible type "int"' in errors[1]
     )
-    assert 'Argument "notification_emails"' in errors[2]
+    assert 'Argument "mode"' in errors[2]
     assert 'Argument "retry_attempts" to "JobOptions" has incompatible type "str"' in errors[3]
     assert "Too many positional arguments" in errors[4]

@@ -23,7 +23,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ..options import ArrivalOptions, BulkOptions, TriggerOptions
+from ..options import ArrivalOptions, BulkOptions, PerFileOptions, TriggerOptions
 from ..runtime import settings
 from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
@@ -65,15 +65,15 @@ class ArrivalPath(Construct):
         job_definition: aws_batch.IJobDefinition,
         trigger: TriggerOptions,
         arrival: ArrivalOptions,
-        bulk: BulkOptions | None,
+        mode: PerFileOptions | BulkOptions,
         packing: PackingSettings | None,
         output_prefix: str,
         log_retention: aws_logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Bulk mode tops its batch up from the queue, so it needs time to gather thousands of files.
-        function_timeout = arrival.function_timeout if bulk is None else Duration.minutes(5)
+        bulk = mode if isinstance(mode, BulkOptions) else None
+        function_timeout = mode.function_timeout
 
         self.dead_letter_queue = secure_queue(
             self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
@@ -159,11 +159,9 @@ class ArrivalPath(Construct):
         self.function.add_event_source(
             aws_lambda_event_sources.SqsEventSource(
                 self.queue,
-                batch_size=arrival.batch_size if bulk is None else bulk.max_files_per_job,
-                max_batching_window=arrival.max_batching_window
-                if bulk is None
-                else bulk.batching_window,
-                max_concurrency=(arrival.max_concurrency if bulk is None else bulk.max_concurrency),
+                batch_size=_batch_size(mode),
+                max_batching_window=_batching_window(mode),
+                max_concurrency=mode.max_concurrency,
                 report_batch_item_failures=True,
             )
         )
@@ -189,6 +187,15 @@ class ArrivalPath(Construct):
             self.idempotency_table.grant(role, *_IDEMPOTENCY_ACTIONS)
         if bulk is not None:
             grant_object_write(output_bucket, role, f"{bulk.manifest_prefix}*")
+
+
+def _batch_size(mode: PerFileOptions | BulkOptions) -> int:
+    # In bulk mode a batch never holds more files than one array job takes: the rest would bounce.
+    return mode.batch_size if isinstance(mode, PerFileOptions) else mode.max_files_per_job
+
+
+def _batching_window(mode: PerFileOptions | BulkOptions) -> Duration:
+    return mode.max_batching_window if isinstance(mode, PerFileOptions) else mode.batching_window
 
 
 def _packing_fields(packing: PackingSettings) -> dict[str, int]:

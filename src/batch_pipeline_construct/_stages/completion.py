@@ -11,7 +11,6 @@ template names only paths every event of that shape has; a field the shape lacks
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -31,7 +30,6 @@ from aws_cdk import (
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from ..errors import PipelineConfigurationError
 from ..runtime.job.contract import (
     INPUT_URI_PARAMETER,
     MANIFEST_URI_PARAMETER,
@@ -42,7 +40,6 @@ from .permissions import acknowledge
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 
 FINISHED_STATUSES = ("SUCCEEDED", "FAILED")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Paths every Batch Job State Change event has (AWS's sample event and DescribeJobs' JobDetail).
 _ALWAYS = {
@@ -200,24 +197,6 @@ class PipelineCompletion(Construct):
         notification_emails: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        if topic is not None and topic_encryption_key is not None:
-            raise PipelineConfigurationError(
-                "topic_encryption_key",
-                topic_encryption_key.node.path,
-                "applies only to the topic the pipeline creates, and completion_topic was given",
-            )
-        if isinstance(notification_emails, str):
-            raise PipelineConfigurationError(
-                "notification_emails",
-                notification_emails,
-                "give a list of addresses, e.g. ['ops@example.com']",
-            )
-        for address in notification_emails:
-            if not _EMAIL.match(address):
-                raise PipelineConfigurationError(
-                    "notification_emails", address, "each entry is an e-mail address"
-                )
-
         self.topic: aws_sns.ITopic = topic or aws_sns.Topic(
             self,
             "Topic",

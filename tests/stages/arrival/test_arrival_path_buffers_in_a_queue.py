@@ -7,7 +7,7 @@ from pathlib import Path
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
 
-from batch_pipeline_construct import ArrivalOptions, TriggerOptions
+from batch_pipeline_construct import ArrivalOptions, PerFileOptions, TriggerOptions
 from tests.support.pipeline_builders import only, resources, template_of
 
 
@@ -49,13 +49,13 @@ def test_function_reports_partial_batch_failures_with_capped_concurrency(
 def test_arrival_options_tune_the_queue_and_the_event_source(dockerfile_dir: Path) -> None:
     template = template_of(
         dockerfile_dir,
-        arrival=ArrivalOptions(
+        mode=PerFileOptions(
             batch_size=100,
             max_batching_window=Duration.seconds(20),
             max_concurrency=3,
-            max_receive_count=2,
             function_timeout=Duration.minutes(2),
         ),
+        arrival=ArrivalOptions(max_receive_count=2),
     )
     _, mapping = only(template, "AWS::Lambda::EventSourceMapping")
     assert mapping["Properties"]["BatchSize"] == 100

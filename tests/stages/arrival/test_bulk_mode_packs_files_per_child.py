@@ -30,7 +30,7 @@ def _arrival_settings(dockerfile_dir: Path, **props: object) -> settings.Arrival
 def test_by_default_a_child_works_about_four_minutes_of_one_second_files(
     dockerfile_dir: Path,
 ) -> None:
-    received = _arrival_settings(dockerfile_dir, bulk=BulkOptions())
+    received = _arrival_settings(dockerfile_dir, mode=BulkOptions())
 
     assert received.packing == PackingSettings(
         files_per_child=240, min_children=20, parallelism=1, max_file_attempts=3
@@ -43,7 +43,7 @@ def test_children_are_sized_from_the_expected_time_and_the_jobs_vcpus(
     received = _arrival_settings(
         dockerfile_dir,
         job=JobOptions(vcpus=4, memory=Size.gibibytes(8)),
-        bulk=BulkOptions(
+        mode=BulkOptions(
             packing=PackingOptions(
                 expected_time_per_file=Duration.seconds(30), min_children=5, max_file_attempts=2
             )
@@ -58,14 +58,14 @@ def test_children_are_sized_from_the_expected_time_and_the_jobs_vcpus(
 
 def test_an_explicit_files_per_child_wins(dockerfile_dir: Path) -> None:
     received = _arrival_settings(
-        dockerfile_dir, bulk=BulkOptions(packing=PackingOptions(files_per_child=1))
+        dockerfile_dir, mode=BulkOptions(packing=PackingOptions(files_per_child=1))
     )
 
     assert received.files_per_child == 1
 
 
 def test_children_may_write_outcomes_beside_manifests_only(dockerfile_dir: Path) -> None:
-    template = template_of(dockerfile_dir, bulk=BulkOptions(), output_prefix="results/")
+    template = template_of(dockerfile_dir, mode=BulkOptions(), output_prefix="results/")
     written: set[str] = set()
     for policy in resources(template, "AWS::IAM::Policy").values():
         if not any("JobRole" in role["Ref"] for role in policy["Properties"]["Roles"]):
@@ -80,17 +80,17 @@ def test_children_may_write_outcomes_beside_manifests_only(dockerfile_dir: Path)
 @pytest.mark.parametrize(
     ("packing", "prop"),
     [
-        (PackingOptions(files_per_child=0), "bulk.packing.files_per_child"),
-        (PackingOptions(parallelism=0), "bulk.packing.parallelism"),
-        (PackingOptions(min_children=1), "bulk.packing.min_children"),
-        (PackingOptions(max_file_attempts=11), "bulk.packing.max_file_attempts"),
+        (PackingOptions(files_per_child=0), "mode.packing.files_per_child"),
+        (PackingOptions(parallelism=0), "mode.packing.parallelism"),
+        (PackingOptions(min_children=1), "mode.packing.min_children"),
+        (PackingOptions(max_file_attempts=11), "mode.packing.max_file_attempts"),
         (
             PackingOptions(expected_time_per_file=Duration.seconds(0)),
-            "bulk.packing.expected_time_per_file",
+            "mode.packing.expected_time_per_file",
         ),
         (
             PackingOptions(files_per_child=100, expected_time_per_file=Duration.minutes(1)),
-            "bulk.packing.files_per_child",
+            "mode.packing.files_per_child",
         ),
     ],
 )
@@ -98,4 +98,4 @@ def test_packing_that_cannot_work_fails_at_synth(
     dockerfile_dir: Path, packing: PackingOptions, prop: str
 ) -> None:
     with pytest.raises(PipelineConfigurationError, match=prop.replace(".", r"\.")):
-        template_of(dockerfile_dir, bulk=BulkOptions(packing=packing))
+        template_of(dockerfile_dir, mode=BulkOptions(packing=packing))

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sns
 from aws_cdk.assertions import Template
 
-from batch_pipeline_construct import BatchFilePipeline
+from batch_pipeline_construct import BatchFilePipeline, NotificationOptions
 from tests.support.pipeline_builders import only, resources, template_of
 
 
@@ -65,7 +65,8 @@ def test_undeliverable_completion_events_go_to_a_dead_letter_queue(
 
 def test_email_subscriptions(dockerfile_dir: Path) -> None:
     template = template_of(
-        dockerfile_dir, notification_emails=["ops@example.com", "lab@example.org"]
+        dockerfile_dir,
+        notifications=NotificationOptions(emails=["ops@example.com", "lab@example.org"]),
     )
     subscriptions = resources(template, "AWS::SNS::Subscription").values()
     assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == [
