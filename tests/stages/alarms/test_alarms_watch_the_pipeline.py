@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms, aws_sns
 from aws_cdk.assertions import Template
 
-from batch_pipeline_construct import AlarmOptions, BatchFilePipeline
+from batch_pipeline_construct import AlarmOptions, BatchFilePipeline, NotificationOptions
 from tests.support.pipeline_builders import resources, template_of
 
 
@@ -76,7 +76,10 @@ def test_cloudwatch_may_use_the_topic_key(dockerfile_dir: Path) -> None:
     stack = cdk.Stack(cdk.App(), "Stack")
     key = aws_kms.Key(stack, "TopicKey")
     BatchFilePipeline(
-        stack, "Pipeline", dockerfile_path=str(dockerfile_dir), topic_encryption_key=key
+        stack,
+        "Pipeline",
+        dockerfile_path=str(dockerfile_dir),
+        notifications=NotificationOptions(topic_encryption_key=key),
     )
     template = Template.from_stack(stack)
     (key_resource,) = resources(template, "AWS::KMS::Key").values()

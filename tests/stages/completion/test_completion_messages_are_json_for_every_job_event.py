@@ -87,7 +87,7 @@ def _published(template: Template, event: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def bulk_template(dockerfile_dir: Path) -> Template:
     """A bulk-mode pipeline: its jobs produce array parents and children too."""
-    return template_of(dockerfile_dir, bulk=BulkOptions())
+    return template_of(dockerfile_dir, mode=BulkOptions())
 
 
 @pytest.mark.parametrize("name", sorted(FINISHED_EVENTS))
