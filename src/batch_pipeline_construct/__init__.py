@@ -1,8 +1,9 @@
 """batch-pipeline-construct: files that land in S3 are processed by AWS Batch jobs.
 
 The public names are imported lazily, so that ``batch_pipeline_construct.runtime`` (the code that
-runs in the arrival Lambda and in job containers) can be imported where aws-cdk-lib is not
-installed, for example in a job image built with ``pip install --no-deps batch-pipeline-construct``.
+runs in the arrival Lambda and on an operator's machine) can be imported where aws-cdk-lib is not
+installed. Job images get the job runtime without this package: the construct stages it into
+their build context (see ``_stages/job_image.py``).
 """
 
 from importlib import import_module

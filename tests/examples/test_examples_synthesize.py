@@ -11,6 +11,7 @@ from aws_cdk import cx_api
 from aws_cdk.assertions import Match, Template
 
 from batch_pipeline_construct.runtime import settings
+from batch_pipeline_construct.runtime.job import resolver
 from tests.examples.example_apps import EXAMPLES_DIR, synthesize
 
 
@@ -102,7 +103,11 @@ def test_minimal_example_builds_its_image_from_its_container_folder(
     assert (context / "process.py").read_bytes() == (
         EXAMPLES_DIR / "minimal" / "container" / "process.py"
     ).read_bytes()
-    assert "job_resolver" in (context / "Dockerfile").read_text()
+    assert "batch_pipeline_job.resolver" in (context / "Dockerfile").read_text()
+    # The resolver the image runs is the construct's own copy, staged beside the user's files.
+    assert (context / "batch_pipeline_job" / "resolver.py").read_bytes() == (
+        Path(resolver.__file__).read_bytes()
+    )
 
 
 # --- gpu_spot -----------------------------------------------------------------------------------

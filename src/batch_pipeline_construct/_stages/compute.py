@@ -11,6 +11,7 @@ from constructs import Construct
 
 from ..errors import PipelineConfigurationError
 from ..options import ComputeOptions, ComputeType, JobOptions
+from .job_image import EXCLUDED, staged_build_context
 from .permissions import acknowledge, acknowledge_image_pull
 
 ManagedComputeEnvironment = (
@@ -186,12 +187,13 @@ class PipelineCompute(Construct):
             else aws_ecr_assets.Platform.LINUX_AMD64
         )
         self.image = aws_ecs.ContainerImage.from_asset(
-            str(context),
+            str(staged_build_context(context)),
             file=dockerfile,
             platform=platform,
-            exclude=["cdk.out", "**/cdk.out", ".git"],
+            exclude=[*EXCLUDED, *(f"**/{name}" for name in EXCLUDED)],
         )
-        """The container image, built by CDK from ``dockerfile_path`` for the compute's CPU architecture."""
+        """The container image, built by CDK from ``dockerfile_path`` (with the job resolver staged
+        beside it, see :mod:`.job_image`) for the compute's CPU architecture."""
 
         self.job_definition = aws_batch.EcsJobDefinition(
             self,

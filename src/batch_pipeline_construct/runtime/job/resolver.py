@@ -30,10 +30,12 @@ environment, ``126`` command not executable, ``127`` command not found. Only ``6
 are worth another attempt of the job (it skips the files already done); the job definition's
 retry rules treat every other code as final.
 
-Use it as the container's entry point; it needs only the standard library and boto3::
+Use it as the container's entry point; it needs only the standard library and boto3, and this
+package imports nothing outside itself. ``BatchFilePipeline`` stages it into the image's build
+context as the package ``batch_pipeline_job`` (see the README), so in an image it runs as::
 
-    python -m batch_pipeline_construct.runtime.job.resolver -- my-program --flag
-    python -m batch_pipeline_construct.runtime.job.resolver --print
+    python3 -m batch_pipeline_job.resolver -- my-program --flag
+    python3 -m batch_pipeline_job.resolver --print
 
 The first form runs ``my-program --flag`` as described; the second prints the job's contracts,
 one JSON object a line.
@@ -88,7 +90,7 @@ MANIFEST_URI = "MANIFEST_URI"
 ARRAY_INDEX = "AWS_BATCH_JOB_ARRAY_INDEX"
 """Environment variable AWS Batch sets in every child of an array job."""
 
-_USAGE = "usage: python -m batch_pipeline_construct.runtime.job.resolver (--print | -- CMD ARG...)"
+_USAGE = "usage: python3 -m batch_pipeline_job.resolver (--print | -- CMD ARG...)"
 
 
 @dataclass(frozen=True)
