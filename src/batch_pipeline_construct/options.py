@@ -290,11 +290,11 @@ class ArrivalOptions:
     max_receive_count: int = 5
     """Deliveries of a message before it moves to the dead-letter queue (1..1,000). Default: 5."""
 
-    deduplication: bool = True
-    """Keep a record per file in an on-demand DynamoDB table, which also suppresses duplicate
-    deliveries of one object version. Default: on."""
+    file_records: bool = True
+    """Keep the per-file record: one item per object version in an on-demand DynamoDB table
+    (``BatchFilePipeline.file_records``), which also suppresses duplicate deliveries. Default: on."""
 
-    deduplication_ttl: Duration = field(
+    file_records_ttl: Duration = field(
         default_factory=lambda: Duration.seconds(settings.DEFAULT_FILE_RECORDS_TTL_SECONDS)
     )
     """How long a file's record is kept (and a delivery remembered). Default: 7 days."""
@@ -305,10 +305,10 @@ class ArrivalOptions:
             raise PipelineConfigurationError(
                 "arrival.max_receive_count", self.max_receive_count, "use 1 to 1000"
             )
-        if self.deduplication_ttl.to_seconds() < 3600:
+        if self.file_records_ttl.to_seconds() < 3600:
             raise PipelineConfigurationError(
-                "arrival.deduplication_ttl",
-                f"{self.deduplication_ttl.to_seconds():g} seconds",
+                "arrival.file_records_ttl",
+                f"{self.file_records_ttl.to_seconds():g} seconds",
                 "use at least 1 hour (S3 redeliveries can come hours later)",
             )
 

@@ -99,7 +99,7 @@ class BatchFilePipeline(Construct):
         :param vpc: Run jobs in this VPC (share one between pipelines). Default: a new VPC with public subnets and no NAT gateway.
         :param completion_topic: Publish job completions to this topic. Default: a new topic.
         :param notifications: E-mail subscriptions and the new topic's KMS key. Default: no subscriptions, no KMS.
-        :param removal_policy: What happens to buckets, logs and the deduplication table when the stack is deleted. Default: RETAIN.
+        :param removal_policy: What happens to buckets, logs and the per-file record table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
         """
         raise_for_wrong_types(BatchFilePipeline.__init__, locals())
@@ -209,8 +209,10 @@ class BatchFilePipeline(Construct):
         """The SQS queue between the input bucket and the arrival function."""
         self.arrival_dead_letter_queue: aws_sqs.Queue = arrival_path.dead_letter_queue
         """Arrivals that could not be submitted, and malformed messages; re-drive them with the operator CLI."""
-        self.idempotency_table: aws_dynamodb.TableV2 | None = arrival_path.idempotency_table
-        """The table that suppresses duplicate deliveries (None when ``arrival.deduplication`` is off)."""
+        self.file_records: aws_dynamodb.TableV2 | None = arrival_path.file_records
+        """The per-file record: one item per object version that arrived (keyed as
+        ``runtime.settings.PARTITION_KEY``), written by the arrival function and extended by later
+        stages; it also suppresses duplicate deliveries. None when ``arrival.file_records`` is off."""
         self.completion_topic: aws_sns.ITopic = completion.topic
         """The SNS topic that receives one message per job that SUCCEEDED or FAILED."""
         self.completion_rules: list[aws_events.Rule] = completion.rules

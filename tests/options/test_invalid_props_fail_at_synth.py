@@ -106,8 +106,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "2 to 1000",
     ),
     "short-dedupe-ttl": (
-        {"arrival": ArrivalOptions(deduplication_ttl=Duration.minutes(5))},
-        "arrival.deduplication_ttl",
+        {"arrival": ArrivalOptions(file_records_ttl=Duration.minutes(5))},
+        "arrival.file_records_ttl",
         "at least 1 hour",
     ),
     "bulk-array-size": (

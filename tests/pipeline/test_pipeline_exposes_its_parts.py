@@ -25,7 +25,7 @@ def test_attributes_are_the_pipelines_resources(dockerfile_dir: Path) -> None:
     assert len(pipeline.completion_rules) == 10
     assert all(isinstance(rule, aws_events.Rule) for rule in pipeline.completion_rules)
     assert isinstance(pipeline.failed_job_events, aws_sqs.Queue)
-    assert pipeline.idempotency_table is not None
+    assert pipeline.file_records is not None
     assert len(pipeline.alarms) == 4
     queue_id, _ = only(template, "AWS::Batch::JobQueue")
     assert stack.get_logical_id(pipeline.job_queue.node.default_child) == queue_id  # type: ignore[arg-type]

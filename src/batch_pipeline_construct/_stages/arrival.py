@@ -52,7 +52,7 @@ def arrival_code() -> aws_lambda.Code:
 
 
 class ArrivalPath(Construct):
-    """The arrival queue and its dead-letter queue, the deduplication table and the arrival Lambda."""
+    """The arrival queue and its dead-letter queue, the per-file record table and the arrival Lambda."""
 
     def __init__(
         self,
@@ -92,12 +92,13 @@ class ArrivalPath(Construct):
         )
         """The queue between the input bucket's notifications and the arrival function."""
 
-        self.idempotency_table: aws_dynamodb.TableV2 | None = None
-        """The on-demand table that suppresses duplicate deliveries (None when deduplication is off)."""
-        if arrival.deduplication:
-            self.idempotency_table = aws_dynamodb.TableV2(
+        self.file_records: aws_dynamodb.TableV2 | None = None
+        """The per-file record: one item per object version; it also suppresses duplicate
+        deliveries (None when ``arrival.file_records`` is off)."""
+        if arrival.file_records:
+            self.file_records = aws_dynamodb.TableV2(
                 self,
-                "Submissions",
+                "FileRecords",
                 partition_key=aws_dynamodb.Attribute(
                     name=settings.PARTITION_KEY, type=aws_dynamodb.AttributeType.STRING
                 ),
@@ -127,9 +128,9 @@ class ArrivalPath(Construct):
             output_bucket=output_bucket.bucket_name,
             output_root_prefix=output_prefix,
             file_records_table=(
-                None if self.idempotency_table is None else self.idempotency_table.table_name
+                None if self.file_records is None else self.file_records.table_name
             ),
-            file_records_ttl_seconds=int(arrival.deduplication_ttl.to_seconds()),
+            file_records_ttl_seconds=int(arrival.file_records_ttl.to_seconds()),
             dead_letter_queue_url=self.dead_letter_queue.queue_url,
             arrival_queue_url=self.queue.queue_url,
             bulk_mode=bulk is not None,
@@ -183,8 +184,8 @@ class ArrivalPath(Construct):
     ) -> None:
         grant_submit_to_every_revision(role, job_queue, job_definition)
         self.dead_letter_queue.grant_send_messages(role)
-        if self.idempotency_table is not None:
-            self.idempotency_table.grant(role, *_IDEMPOTENCY_ACTIONS)
+        if self.file_records is not None:
+            self.file_records.grant(role, *_IDEMPOTENCY_ACTIONS)
         if bulk is not None:
             grant_object_write(output_bucket, role, f"{bulk.manifest_prefix}*")
 
