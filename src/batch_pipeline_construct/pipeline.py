@@ -168,6 +168,7 @@ class BatchFilePipeline(Construct):
             topic=completion_topic,
             topic_encryption_key=notifications.topic_encryption_key,
             notification_emails=notifications.emails,
+            bulk=bulk is not None,
         )
 
         grant_object_read(storage.input_bucket, compute_parts.job_role)
@@ -216,9 +217,9 @@ class BatchFilePipeline(Construct):
         self.completion_topic: aws_sns.ITopic = completion.topic
         """The SNS topic that receives one message per job that SUCCEEDED or FAILED."""
         self.completion_rules: list[aws_events.Rule] = completion.rules
-        """The EventBridge rules that feed ``completion_topic``, one per shape of job event
-        (per-file job, array child, array parent, with or without a status reason or exit code);
-        each finished job of this queue matches exactly one."""
+        """The EventBridge rules that feed ``completion_topic``, one per shape of job event (per-file
+        job; in bulk mode also array child and array parent; each with and without a status
+        reason and an exit code): 4, or 10 in bulk mode. Each finished job matches exactly one."""
         self.failed_job_events: aws_sqs.Queue = completion.failed_job_events
         """The Batch event of each failed job (array parents aside), kept 14 days for operators."""
         self._completion = completion

@@ -22,7 +22,7 @@ def test_attributes_are_the_pipelines_resources(dockerfile_dir: Path) -> None:
     assert isinstance(pipeline.compute_environment, aws_batch.FargateComputeEnvironment)
     assert isinstance(pipeline.arrival_function, aws_lambda.Function)
     assert isinstance(pipeline.completion_topic, aws_sns.Topic)
-    assert len(pipeline.completion_rules) == 10
+    assert len(pipeline.completion_rules) == 4, "per-file mode: the per-file shapes only"
     assert all(isinstance(rule, aws_events.Rule) for rule in pipeline.completion_rules)
     assert isinstance(pipeline.failed_job_events, aws_sqs.Queue)
     assert pipeline.file_records is not None

@@ -46,7 +46,14 @@ def test_every_bucket_and_queue_and_topic_refuses_plain_http(default_template: T
         assert policies, kind
         assert all(_denies_insecure_transport(p) for p in policies.values()), kind
     assert len(resources(default_template, "AWS::S3::BucketPolicy")) == 3
-    assert len(resources(default_template, "AWS::SQS::QueuePolicy")) == 3
+    queue_refs = [
+        queue
+        for policy in resources(default_template, "AWS::SQS::QueuePolicy").values()
+        for queue in policy["Properties"]["Queues"]
+    ]
+    assert sorted(ref["Ref"] for ref in queue_refs) == sorted(
+        resources(default_template, "AWS::SQS::Queue")
+    ), "every queue has its TLS-only policy"
 
 
 def test_queues_are_encrypted(default_template: Template) -> None:

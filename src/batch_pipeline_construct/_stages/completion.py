@@ -159,10 +159,13 @@ class ShapeRule:
     """What subscribers receive."""
 
 
-def shape_rules() -> list[ShapeRule]:
-    """One rule per event shape and per combination of the paths that shape only sometimes has."""
+def shape_rules(bulk: bool) -> list[ShapeRule]:
+    """One rule per event shape and per combination of the paths that shape only sometimes has.
+
+    Only bulk mode submits array jobs, so a per-file pipeline needs only the per-file shape.
+    """
     rules = []
-    for shape in EVENT_SHAPES:
+    for shape in EVENT_SHAPES if bulk else EVENT_SHAPES[:1]:
         for has in product((True, False), repeat=len(shape.sometimes)):
             optional = dict(zip(shape.sometimes, has, strict=True))
             paths = {**_ALWAYS, **shape.present}
@@ -195,6 +198,7 @@ class PipelineCompletion(Construct):
         topic: aws_sns.ITopic | None,
         topic_encryption_key: aws_kms.IKey | None,
         notification_emails: Sequence[str],
+        bulk: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic: aws_sns.ITopic = topic or aws_sns.Topic(
@@ -236,7 +240,7 @@ class PipelineCompletion(Construct):
                     )
                 ],
             )
-            for rule in shape_rules()
+            for rule in shape_rules(bulk)
         ]
         """The EventBridge rules that feed the topic, one per event shape; each job matches one."""
 

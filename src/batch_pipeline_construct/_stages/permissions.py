@@ -16,6 +16,10 @@ from constructs import Construct, IConstruct
 
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+# What S3 asks KMS for on the caller's behalf with SSE-KMS: GetObject decrypts; PutObject
+# generates a data key, and a multipart upload also decrypts it for each part.
+_READ_KEY_ACTIONS = ("kms:Decrypt",)
+_WRITE_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 def acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
@@ -55,6 +59,27 @@ def _grant_objects(
     acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_text(role, resource)}]", reason)
 
 
+def _grant_key_through_s3(
+    bucket: aws_s3.IBucket, role: aws_iam.IRole, actions: tuple[str, ...]
+) -> None:
+    """Let ``role`` use the bucket's KMS key for ``actions``, only through S3 in this Region.
+
+    The key comes with the bucket: ``BucketOptions.encryption_key`` for the pipeline's buckets,
+    ``Bucket.from_bucket_attributes(..., encryption_key=key)`` for a bucket you import.
+    """
+    key = bucket.encryption_key
+    if key is None:
+        return
+    region = Stack.of(role).region
+    role.add_to_principal_policy(
+        aws_iam.PolicyStatement(
+            actions=list(actions),
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        )
+    )
+
+
 def grant_object_read(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: str = "*") -> None:
     """Let ``role`` read objects (any version) of ``bucket`` under ``key_pattern``, and nothing else."""
     _grant_objects(
@@ -64,8 +89,7 @@ def grant_object_read(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: 
         key_pattern,
         "Jobs read whichever object arrived; keys are not known in advance.",
     )
-    if bucket.encryption_key is not None:
-        bucket.encryption_key.grant_decrypt(role)
+    _grant_key_through_s3(bucket, role, _READ_KEY_ACTIONS)
 
 
 def grant_object_write(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: str = "*") -> None:
@@ -77,8 +101,7 @@ def grant_object_write(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern:
         key_pattern,
         "Results are written under a prefix derived from each input key, which is not known in advance.",
     )
-    if bucket.encryption_key is not None:
-        bucket.encryption_key.grant_encrypt_decrypt(role)
+    _grant_key_through_s3(bucket, role, _WRITE_KEY_ACTIONS)
 
 
 def grant_submit_to_every_revision(

@@ -133,6 +133,14 @@ def test_the_job_types_are_what_each_event_is(bulk_template: Template) -> None:
     }
 
 
+@pytest.mark.parametrize("name", [n for n in sorted(FINISHED_EVENTS) if n.startswith("file")])
+def test_a_per_file_pipeline_publishes_each_file_job_once(
+    default_template: Template, name: str
+) -> None:
+    (published,) = _published(default_template, FINISHED_EVENTS[name])
+    assert json.loads(published)["jobType"] == "file"
+
+
 @pytest.mark.parametrize("name", sorted(NOT_PUBLISHED_EVENTS))
 def test_unfinished_jobs_and_other_queues_are_not_published(
     default_template: Template, name: str

@@ -25,7 +25,7 @@ def _completion_rules(template: Template) -> list[dict[str, Any]]:
 def test_rules_match_this_queues_finished_jobs_only(default_template: Template) -> None:
     queue_id, _ = only(default_template, "AWS::Batch::JobQueue")
     rules = _completion_rules(default_template)
-    assert len(rules) == 10
+    assert len(rules) == 4
     for rule in rules:
         pattern = rule["Properties"]["EventPattern"]
         assert pattern["source"] == ["aws.batch"]
@@ -92,4 +92,4 @@ def test_an_existing_topic_is_used_as_is(dockerfile_dir: Path) -> None:
         for rule in resources(template, "AWS::Events::Rule").values()
         if "InputTransformer" in rule["Properties"]["Targets"][0]
     ]
-    assert targets == ["arn:aws:sns:us-east-1:123456789012:lab-jobs"] * 10
+    assert targets == ["arn:aws:sns:us-east-1:123456789012:lab-jobs"] * 4
