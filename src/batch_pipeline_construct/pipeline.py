@@ -156,7 +156,7 @@ class BatchFilePipeline(Construct):
             trigger=trigger,
             arrival=arrival,
             mode=mode,
-            packing=None if bulk is None else bulk.packing.settings_for(job),
+            packing=None if bulk is None else bulk.packing.settings_for(job, compute),
             output_prefix=output_prefix,
             log_retention=log_retention,
             removal_policy=removal_policy,

@@ -78,6 +78,7 @@ def test_every_field_has_its_own_environment_variable() -> None:
         min_children=4,
         file_parallelism=5,
         max_file_attempts=6,
+        child_capacity=7,
     )
     environ = fields.to_environ()
     assert len(environ) == len(ArrivalSettings.__dataclass_fields__)

@@ -206,6 +206,7 @@ def _packing_fields(packing: PackingSettings) -> dict[str, int]:
         "min_children": packing.min_children,
         "file_parallelism": packing.parallelism,
         "max_file_attempts": packing.max_file_attempts,
+        "child_capacity": packing.capacity,
     }
 
 

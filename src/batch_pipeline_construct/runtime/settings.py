@@ -72,6 +72,7 @@ FILES_PER_CHILD = "BPC_FILES_PER_CHILD"
 MIN_CHILDREN = "BPC_MIN_CHILDREN"
 FILE_PARALLELISM = "BPC_FILE_PARALLELISM"
 MAX_FILE_ATTEMPTS = "BPC_MAX_FILE_ATTEMPTS"
+CHILD_CAPACITY = "BPC_CHILD_CAPACITY"
 
 _ENVIRON = "environ"
 _REQUIRED: Any = dataclasses.MISSING
@@ -154,6 +155,8 @@ class ArrivalSettings(EnvironSettings):
     """Bulk mode: files a child processes side by side."""
     max_file_attempts: int = setting(MAX_FILE_ATTEMPTS, DEFAULT_MAX_FILE_ATTEMPTS)
     """Bulk mode: attempts per file inside the container."""
+    child_capacity: int = setting(CHILD_CAPACITY, DEFAULT_MIN_CHILDREN)
+    """Bulk mode: children the compute environment runs at once."""
 
     @property
     def packing(self) -> PackingSettings:
@@ -163,6 +166,7 @@ class ArrivalSettings(EnvironSettings):
             min_children=self.min_children,
             parallelism=self.file_parallelism,
             max_file_attempts=self.max_file_attempts,
+            capacity=self.child_capacity,
         )
 
 

@@ -45,6 +45,30 @@ def test_a_small_batch_still_fans_out_to_parallel_children() -> None:
     assert plan_manifest(contracts(7), "out", packing).array_size == 7
 
 
+def test_a_batch_with_nothing_behind_it_spreads_over_the_capacity() -> None:
+    # 4 files of a minute each per child; a child of one file still works a minute.
+    packing = PackingSettings(files_per_child=4, min_children=20, capacity=256)
+
+    assert plan_manifest(contracts(1_000), "out", packing).array_size == 256
+    assert plan_manifest(contracts(100), "out", packing).array_size == 100
+
+
+def test_spread_children_still_work_a_minute_at_least() -> None:
+    # 240 one-second files per child: spread children get 60 files at least.
+    packing = PackingSettings(files_per_child=240, min_children=2, capacity=256)
+
+    assert plan_manifest(contracts(6_000), "out", packing).array_size == 100
+    assert plan_manifest(contracts(1_000), "out", packing).array_size == 17
+
+
+def test_a_batch_cut_at_its_limit_is_packed_for_the_files_behind_it() -> None:
+    packing = PackingSettings(files_per_child=240, min_children=20, capacity=1_024)
+
+    plan = plan_manifest(contracts(10_000), "out", packing, more_waiting=True)
+
+    assert plan.array_size == 42
+
+
 def test_one_file_per_child_is_bulk_mode_as_before() -> None:
     plan = plan_manifest(contracts(5_000), "out", PackingSettings(files_per_child=1))
 
@@ -78,7 +102,9 @@ def test_every_file_belongs_to_exactly_one_child_and_shares_differ_by_one_at_mos
 
 def test_the_manifest_carries_the_contract_and_the_packing() -> None:
     files = [JobContract("in", "dir/ä b.csv", "out", "res/dir/ä b.csv/", "v1"), *contracts(2)]
-    packing = PackingSettings(files_per_child=2, min_children=2, parallelism=4, max_file_attempts=5)
+    packing = PackingSettings(
+        files_per_child=2, min_children=2, parallelism=4, max_file_attempts=5, capacity=2
+    )
 
     manifest = read_manifest(plan_manifest(files, "out", packing).body)
 
@@ -158,3 +184,5 @@ def test_packing_settings_reject_what_cannot_work() -> None:
         PackingSettings(min_children=1)
     with pytest.raises(ValueError, match="files_per_child"):
         PackingSettings(files_per_child=0)
+    with pytest.raises(ValueError, match="capacity"):
+        PackingSettings(capacity=0)

@@ -32,8 +32,9 @@ def test_by_default_a_child_works_about_four_minutes_of_one_second_files(
 ) -> None:
     received = _arrival_settings(dockerfile_dir, mode=BulkOptions())
 
+    # A quiet batch spreads over what 256 vCPUs run at once: 256 one-vCPU children.
     assert received.packing == PackingSettings(
-        files_per_child=240, min_children=20, parallelism=1, max_file_attempts=3
+        files_per_child=240, min_children=20, parallelism=1, max_file_attempts=3, capacity=256
     )
 
 
@@ -52,7 +53,7 @@ def test_children_are_sized_from_the_expected_time_and_the_jobs_vcpus(
 
     # 240 s of work, 4 files side by side, 30 s each: 32 files per child.
     assert received.packing == PackingSettings(
-        files_per_child=32, min_children=5, parallelism=4, max_file_attempts=2
+        files_per_child=32, min_children=5, parallelism=4, max_file_attempts=2, capacity=64
     )
 
 

@@ -245,7 +245,9 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
             submitted = dispatcher.submitter.submit(contracts[0], name)
             job_ids = [submitted.job_id]
         else:
-            submitted, plan = _submit_array(contracts, invocation)
+            # A full collection means the queue still holds files: pack, do not spread.
+            more_waiting = collection.size >= collection.limit
+            submitted, plan = _submit_array(contracts, invocation, more_waiting=more_waiting)
             job_ids = [f"{submitted.job_id}:{plan.child_of(n)}" for n in range(len(contracts))]
     except (SubmissionFailed, ClientError, BotoCoreError) as error:
         _concurrently(dispatcher.release, [claim for _, claim in files])
@@ -269,10 +271,12 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
 
 
 def _submit_array(
-    contracts: Sequence[JobContract], invocation: Invocation
+    contracts: Sequence[JobContract], invocation: Invocation, *, more_waiting: bool
 ) -> tuple[Submitted, ManifestPlan]:
     settings = invocation.settings
-    plan = plan_manifest(contracts, settings.output_bucket, settings.packing)
+    plan = plan_manifest(
+        contracts, settings.output_bucket, settings.packing, more_waiting=more_waiting
+    )
     manifest_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:12]}"
     bucket = settings.output_bucket
     key = f"{settings.manifest_prefix}{manifest_id}.json"

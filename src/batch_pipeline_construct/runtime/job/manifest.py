@@ -39,6 +39,7 @@ __all__ = [
     "MANIFEST_VERSION",
     "MAX_ARRAY_SIZE",
     "MIN_ARRAY_SIZE",
+    "MIN_CHILD_SECONDS",
     "OUTCOMES_FOLDER",
     "TARGET_CHILD_SECONDS",
     "Manifest",
@@ -60,6 +61,9 @@ MIN_ARRAY_SIZE = 2
 """The fewest children an AWS Batch array job can have."""
 TARGET_CHILD_SECONDS = 240.0
 """How long a child should work: AWS Batch's best practice is jobs of 3 to 5 minutes."""
+MIN_CHILD_SECONDS = 60.0
+"""A spread child still works this long: Fargate bills a task for a minute at least, and a
+shorter child only adds a launch."""
 DEFAULT_EXPECTED_SECONDS_PER_FILE = 1.0
 """The processing time per file assumed when none is given."""
 DEFAULT_FILES_PER_CHILD = 240
@@ -101,20 +105,33 @@ class PackingSettings:
     """Files a child processes side by side (the job's vCPUs, typically)."""
     max_file_attempts: int = DEFAULT_MAX_FILE_ATTEMPTS
     """Attempts per file inside the container."""
+    capacity: int = DEFAULT_MIN_CHILDREN
+    """Children the compute environment runs at once: a batch with nothing waiting behind it
+    is spread over up to this many, so a small drop finishes as fast as in per-file mode."""
 
     def __post_init__(self) -> None:
-        for name in ("files_per_child", "parallelism", "max_file_attempts"):
+        for name in ("files_per_child", "parallelism", "max_file_attempts", "capacity"):
             if getattr(self, name) < 1:
                 raise ValueError(f"PackingSettings.{name} must be at least 1")
         if self.min_children < MIN_ARRAY_SIZE:
             raise ValueError("PackingSettings.min_children must be at least 2 (an array's minimum)")
 
-    def children_for(self, count: int) -> int:
-        """How many children ``count`` files are shared among (0 for no files)."""
+    def children_for(self, count: int, *, more_waiting: bool = False) -> int:
+        """How many children ``count`` files are shared among (0 for no files).
+
+        ``files_per_child`` each, but at least ``min_children``; and when no more files are
+        waiting (the queue was drained), up to ``capacity`` children of no less than
+        ``MIN_CHILD_SECONDS`` of work: packing then saves nothing, since no later batch would
+        use the vCPUs left idle.
+        """
         if count <= 0:
             return 0
         packed = math.ceil(count / self.files_per_child)
-        return min(count, MAX_ARRAY_SIZE, max(packed, self.min_children))
+        spread = self.min_children
+        if not more_waiting:
+            fewest_files = max(1, self.files_per_child * MIN_CHILD_SECONDS // TARGET_CHILD_SECONDS)
+            spread = max(spread, min(self.capacity, math.ceil(count / fewest_files)))
+        return min(count, MAX_ARRAY_SIZE, max(packed, spread))
 
 
 @dataclass(frozen=True)
@@ -134,12 +151,20 @@ class ManifestPlan:
 
 
 def plan_manifest(
-    contracts: Sequence[JobContract], output_bucket: str, packing: PackingSettings
+    contracts: Sequence[JobContract],
+    output_bucket: str,
+    packing: PackingSettings,
+    *,
+    more_waiting: bool = False,
 ) -> ManifestPlan:
-    """The manifest for ``contracts`` (in order) and the number of children to submit."""
+    """The manifest for ``contracts`` (in order) and the number of children to submit.
+
+    ``more_waiting``: more files are queued behind these (the batch was cut at its limit), so
+    they are packed rather than spread over the whole capacity (see :meth:`PackingSettings.children_for`).
+    """
     if not contracts:
         raise ValueError("a manifest needs at least one file")
-    children = packing.children_for(len(contracts))
+    children = packing.children_for(len(contracts), more_waiting=more_waiting)
     document = {
         "version": MANIFEST_VERSION,
         "count": len(contracts),
