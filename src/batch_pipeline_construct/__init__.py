@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         BulkOptions,
         ComputeOptions,
         ComputeType,
+        EmailNotifications,
         JobOptions,
         NotificationOptions,
         PackingOptions,
@@ -34,6 +35,7 @@ __all__ = [
     "BulkOptions",
     "ComputeOptions",
     "ComputeType",
+    "EmailNotifications",
     "JobOptions",
     "PackingOptions",
     "NotificationOptions",
@@ -45,7 +47,7 @@ __all__ = [
 _MODULE_OF = {
     "BatchFilePipeline": ".pipeline",
     "PipelineConfigurationError": ".errors",
-    **{name: ".options" for name in __all__ if name.endswith(("Options", "Type"))},
+    **{name: ".options" for name in __all__ if name.endswith(("Options", "Type", "Notifications"))},
 }
 
 

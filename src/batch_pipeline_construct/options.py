@@ -32,6 +32,25 @@ class ComputeType(enum.Enum):
     """A managed EC2 compute environment: any instance type, GPUs, larger jobs."""
 
 
+class EmailNotifications(enum.Enum):
+    """What the addresses in ``NotificationOptions.emails`` receive from the completion topic.
+
+    The topic itself carries every message; this chooses, with an SNS filter policy on the
+    message body, which of them are e-mailed. Alarms are e-mailed in every choice.
+    """
+
+    FAILURES_AND_SUMMARIES = "FAILURES_AND_SUMMARIES"
+    """Each job that FAILED (its file and the reason), each run's summary, cost guard messages
+    and alarms; no e-mail per success. In bulk mode each failed file is one e-mail."""
+
+    SUMMARIES = "SUMMARIES"
+    """Run summaries (which list failed files), cost guard messages and alarms: a few e-mails
+    however many files fail."""
+
+    EVERY_JOB = "EVERY_JOB"
+    """Every message, including one per job that SUCCEEDED: one e-mail per file."""
+
+
 @dataclass(frozen=True)
 class ComputeOptions:
     """The compute environment the job queue runs on. It always scales down to zero."""
@@ -86,6 +105,9 @@ class ComputeOptions:
                 )
 
 
+STUCK_TIMEOUT_RANGE = (600, 86_400)
+"""Seconds AWS Batch allows for a job queue's state-time-limit action."""
+
 # Fargate's supported (vCPU -> memory in MiB) combinations, as AWS Batch documents them.
 _FARGATE_MEMORY_MIB: dict[float, tuple[int, ...]] = {
     0.25: (512, 1024, 2048),
@@ -127,6 +149,12 @@ class JobOptions:
     ephemeral_storage: Size | None = None
     """Fargate only: task storage, 21..200 GiB. Default: Fargate's 20 GiB."""
 
+    stuck_timeout: Duration | None = field(default_factory=lambda: Duration.minutes(30))
+    """How long a job may wait RUNNABLE for a reason that does not pass by itself (no instance
+    capacity, or a vCPU, memory or GPU request the compute environment cannot meet) before AWS
+    Batch cancels it; it is then reported FAILED with that reason. 10 minutes to 24 hours, or
+    None to let such a job wait forever. Default: 30 minutes."""
+
     def validate(self, compute: ComputeOptions) -> None:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
         if self.vcpus <= 0:
@@ -149,6 +177,15 @@ class JobOptions:
         if timeout_seconds < 60:
             raise PipelineConfigurationError(
                 "job.timeout", f"{timeout_seconds:g} seconds", "AWS Batch needs at least 60 seconds"
+            )
+        if self.stuck_timeout is not None and not (
+            STUCK_TIMEOUT_RANGE[0] <= self.stuck_timeout.to_seconds() <= STUCK_TIMEOUT_RANGE[1]
+        ):
+            raise PipelineConfigurationError(
+                "job.stuck_timeout",
+                f"{self.stuck_timeout.to_seconds():g} seconds",
+                "AWS Batch cancels stuck jobs after 600 to 86400 seconds (10 minutes to 24 hours); "
+                "use None to never cancel them",
             )
         if not 1 <= self.retry_attempts <= 10:
             raise PipelineConfigurationError(
@@ -519,7 +556,12 @@ class NotificationOptions:
     """Who hears about finished jobs: e-mail subscriptions and the new topic's encryption."""
 
     emails: Sequence[str] = ()
-    """E-mail addresses subscribed to the completion topic. Default: none."""
+    """E-mail addresses subscribed to the completion topic; each confirms by the link in the
+    e-mail AWS sends, and receives nothing until then. Default: none."""
+
+    email_filter: EmailNotifications = EmailNotifications.FAILURES_AND_SUMMARIES
+    """What those addresses receive. Default: failed jobs, run summaries and alarms, no e-mail
+    per success."""
 
     topic_encryption_key: aws_kms.IKey | None = None
     """Encrypt the topic the pipeline creates with this KMS key (not for a ``completion_topic``
@@ -532,12 +574,6 @@ class NotificationOptions:
                 "notifications.topic_encryption_key",
                 self.topic_encryption_key.node.path,
                 "applies only to the topic the pipeline creates, and completion_topic was given",
-            )
-        if isinstance(self.emails, str):
-            raise PipelineConfigurationError(
-                "notifications.emails",
-                self.emails,
-                "give a list of addresses, e.g. ['ops@example.com']",
             )
         for address in self.emails:
             if not _EMAIL.match(address):

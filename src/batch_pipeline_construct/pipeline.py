@@ -169,6 +169,7 @@ class BatchFilePipeline(Construct):
             topic_encryption_key=notifications.topic_encryption_key,
             notification_emails=notifications.emails,
             bulk=bulk is not None,
+            email_filter=notifications.email_filter,
         )
 
         grant_object_read(storage.input_bucket, compute_parts.job_role)

@@ -30,12 +30,13 @@ from aws_cdk import (
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
+from ..options import EmailNotifications
 from ..runtime.job.contract import (
     INPUT_URI_PARAMETER,
     MANIFEST_URI_PARAMETER,
     OUTPUT_URI_PARAMETER,
 )
-from ..runtime.messages import JOB, JOB_MESSAGE_FIELDS, KIND
+from ..runtime.messages import JOB, JOB_MESSAGE_FIELDS, KIND, STATUS
 from .permissions import acknowledge
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 
@@ -182,6 +183,23 @@ def shape_rules(bulk: bool) -> list[ShapeRule]:
     return rules
 
 
+def email_filter_policy(choice: EmailNotifications) -> dict[str, aws_sns.FilterOrPolicy] | None:
+    """The SNS filter policy, on the message body, of an e-mail subscription; None for every message.
+
+    One field decides, so that alarms (AWS's format: no ``kind``, no ``status``) pass as well: a
+    message passes unless it is what the choice leaves out, a job that SUCCEEDED or any job.
+    """
+    if choice is EmailNotifications.EVERY_JOB:
+        return None
+    field, left_out = (
+        (STATUS, "SUCCEEDED")
+        if choice is EmailNotifications.FAILURES_AND_SUMMARIES
+        else (KIND, JOB)
+    )
+    conditions = [{"anything-but": [left_out]}, {"exists": False}]
+    return {field: aws_sns.FilterOrPolicy.filter(aws_sns.SubscriptionFilter(conditions))}
+
+
 class PipelineCompletion(Construct):
     """Publishes each job's SUCCEEDED or FAILED event, as a ``"job"`` message, to the completion topic.
 
@@ -199,6 +217,7 @@ class PipelineCompletion(Construct):
         topic_encryption_key: aws_kms.IKey | None,
         notification_emails: Sequence[str],
         bulk: bool,
+        email_filter: EmailNotifications,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic: aws_sns.ITopic = topic or aws_sns.Topic(
@@ -217,7 +236,11 @@ class PipelineCompletion(Construct):
                 "kms:GenerateDataKey*",
             )
         for address in notification_emails:
-            self.topic.add_subscription(aws_sns_subscriptions.EmailSubscription(address))
+            self.topic.add_subscription(
+                aws_sns_subscriptions.EmailSubscription(
+                    address, filter_policy_with_message_body=email_filter_policy(email_filter)
+                )
+            )
 
         self.dead_letter_queue = secure_queue(
             self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION

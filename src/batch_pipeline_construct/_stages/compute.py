@@ -94,6 +94,25 @@ Batch's own ``default_arm64`` class cannot stand alone (aws-cdk-lib then also wa
 ``optimal`` x86 classes), and several families give Spot more pools to choose from."""
 
 
+def _stuck_job_actions(job: JobOptions) -> list[aws_batch.JobStateTimeLimitAction] | None:
+    """Cancel a job stuck RUNNABLE for a reason that will not pass; Batch then reports it FAILED."""
+    if job.stuck_timeout is None:
+        return None
+    return [
+        aws_batch.JobStateTimeLimitAction(
+            action=aws_batch.JobStateTimeLimitActionsAction.CANCEL,
+            state=aws_batch.JobStateTimeLimitActionsState.RUNNABLE,
+            max_time=job.stuck_timeout,
+            reason=reason,
+        )
+        for reason in (
+            aws_batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+            aws_batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+            aws_batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+        )
+    ]
+
+
 def _selects_public_subnets(vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelection) -> bool:
     """Whether jobs land in public subnets, where Fargate needs a public IP to reach ECR."""
     return vpc.select_subnets(
@@ -165,6 +184,7 @@ class PipelineCompute(Construct):
                     compute_environment=self.compute_environment, order=1
                 )
             ],
+            job_state_time_limit_actions=_stuck_job_actions(job),
         )
         """The queue the arrival function submits to."""
 

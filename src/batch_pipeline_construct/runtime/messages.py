@@ -21,6 +21,7 @@ __all__ = [
     "JOB_TYPES",
     "KIND",
     "RUN_SUMMARY",
+    "STATUS",
 ]
 
 KIND = "kind"
@@ -31,6 +32,8 @@ RUN_SUMMARY = "run-summary"
 """``kind`` of a run's summary."""
 COST_GUARD = "cost-guard"
 """``kind`` of a cost-guard notice."""
+STATUS = "status"
+"""The field of a job message with its final status, ``SUCCEEDED`` or ``FAILED``."""
 
 JOB_TYPES = {
     "file": "a per-file job: inputUri and outputUri name its file",
@@ -42,7 +45,7 @@ JOB_TYPES = {
 JOB_MESSAGE_FIELDS = {
     KIND: 'always "job"',
     "jobType": "file, array or array-child (see JOB_TYPES)",
-    "status": "SUCCEEDED or FAILED",
+    STATUS: "SUCCEEDED or FAILED",
     "statusReason": "Batch's reason for the status (string), or null when the event has none",
     "exitCode": "the container's exit code (number), or null when no container exit was "
     "recorded (a job that failed before it started, an array parent)",
