@@ -5,7 +5,7 @@ run alone; the arrival benchmark measures simulated time, so its two modes run i
 processes while the idle-cost benchmark synthesizes the examples it prices.
 
 Options (``--help`` lists them all): ``--only arrival,synth,cold-start,idle-cost``,
-``--files 1000000``, ``--fault-rate 0.01``, ``--repeats 5``, ``--json results.json``.
+``--files 1000000``, ``--packing-files 1000,100000,1000000``, ``--fault-rate 0.01``, ``--repeats 5``, ``--json results.json``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import arrival, cold_start, idle_cost, synth
+from . import arrival, cold_start, idle_cost, packing, synth
 from ._util import ROOT, heading
 from ._util import synth as synth_app
 
-PARTS = ("synth", "cold-start", "arrival", "idle-cost")
+PARTS = ("synth", "cold-start", "arrival", "packing", "idle-cost")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--json", type=Path, default=None, help="also write every figure to this file"
     )
-    for module in (synth, cold_start, arrival):
+    for module in (synth, cold_start, arrival, packing):
         module.add_arguments(parser)
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if "synth" in parts:
         results["synth"] = synth.from_arguments(args)
-        minimal_outdir = Path(results["synth"]["comparison"]["minimal_outdir"])
+        minimal_outdir = Path(results["synth"]["minimal"]["outdir"])
         print(synth.report(results["synth"]), flush=True)
 
     if "cold-start" in parts:
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> None:
         if "arrival" in parts:
             results["arrival"] = arrival.from_arguments(args, assembly)
             print(arrival.report(results["arrival"]), flush=True)
+        if "packing" in parts:
+            results["packing"] = packing.as_json(packing_results := packing.from_arguments(args))
+            print(packing.report(packing_results), flush=True)
         if idle is not None:
             results["idle-cost"] = idle.result()
             print(idle_cost.report(results["idle-cost"]), flush=True)

@@ -1,0 +1,366 @@
+"""Packing benchmark: from a burst of uploads to the last file *processed*, in simulated time.
+
+For N files of a given processing time, three ways to run them on Fargate:
+
+* ``per-file``: one job, one container per file (SubmitJob per file);
+* ``bulk-1``: bulk mode as before packing, one array child (one container) per file;
+* ``packed``: bulk mode with the construct's own packing (``PackingOptions`` defaults, with
+  ``expected_time_per_file`` set to the files' mean time).
+
+What is real: the children and their shares come from the runtime's own planner
+(``runtime.job.manifest.plan_manifest``) fed with ``PackingOptions.settings_for``, exactly as the
+construct configures the arrival function. What is modelled, each step a function below:
+
+1. ``_submissions``: when each job is submitted. Per-file mode is held to AWS Batch's 50
+   SubmitJob/s (shared with DescribeJobs/ListJobs: ``--lookups-per-file`` of them). Bulk mode
+   submits one array job per ``bulk.max_files_per_job`` files (10,000), as fast as the arrival
+   side can claim them: a fresh on-demand DynamoDB table's ~4,000 writes/s at 2 writes per file,
+   the handler's CPU (12.6 s per 10,000 files at 1,024 MB) across the invocations SQS's 120,000
+   in-flight messages allow. S3 notification latency is a distribution (median 1 s, long tail).
+2. ``_containers``: every container Batch starts, with its files.
+3. ``_run``: Batch places each RUNNABLE container in submission order when the compute
+   environment has vCPUs free (``--max-vcpus``) and Fargate grants a launch (token bucket: 100
+   burst, 20/s sustained); scheduling delay (median 7 s) and image pull + start (median 35 s,
+   tail to ~90 s) are lognormal; each file's time is lognormal around its mean; the resolver runs
+   ``parallelism`` files side by side and adds ``--overhead-per-file`` for starting the command.
+4. ``_cost``: Fargate list price per vCPU-hour and GB-hour, per second with a one-minute minimum
+   counted from the start of the image pull; the outcome objects' S3 PUTs (one per file, at
+   most) priced separately.
+
+Not modelled: failures and retries, Spot reclaims, EC2 compute (instance start), lost or doubled
+files (the arrival benchmark and ``tests.support.tally`` count those).
+
+Run alone: ``python -m benchmarks.packing [--files 1000,100000,1000000] [--seconds 1,60]
+[--max-vcpus 1024]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration
+
+from batch_pipeline_construct import ComputeOptions, JobOptions, PackingOptions
+from batch_pipeline_construct.runtime.job.contract import JobContract
+from batch_pipeline_construct.runtime.job.manifest import (
+    MAX_ARRAY_SIZE,
+    PackingSettings,
+    plan_manifest,
+)
+
+from ._util import heading, table
+
+PRICES = Path(__file__).resolve().parent / "prices.json"
+MODES = ("per-file", "bulk-1", "packed")
+
+SUBMIT_JOB_PER_SECOND = 50.0
+"""AWS Batch's SubmitJob quota per account and Region, shared with the other Batch APIs."""
+FARGATE_BURST, FARGATE_PER_SECOND = 100, 20.0
+"""Fargate task launches: 100 at once, then 20 a second (On-Demand)."""
+TABLE_WRITES_PER_SECOND = 4_000.0
+"""What a fresh on-demand DynamoDB table takes before it adapts."""
+WRITES_PER_FILE = 2
+"""Claim and mark, per file, in the per-file record table."""
+SQS_IN_FLIGHT = 120_000
+"""Messages a standard queue lets be received and not yet deleted."""
+HANDLER_CPU_SECONDS_PER_FILE = 12.6 / 10_000
+"""Bulk handler CPU per file at the function's 1,024 MB (7.3 s per 10,000 files measured on this
+machine's faster core, scaled to Lambda's share of a vCPU at 1,024 MB)."""
+BULK_CONCURRENCY = 20
+"""BulkOptions.max_concurrency's default."""
+BULK_MAX_FILES = MAX_ARRAY_SIZE
+"""BulkOptions.max_files_per_job's default."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One row: how many files, how long each takes, which mode, on how many vCPUs."""
+
+    files: int
+    seconds_per_file: float
+    mode: str
+    max_vcpus: int
+    vcpus: float = 1.0
+    memory_gib: float = 2.0
+    lookups_per_file: float = 0.0
+    overhead_per_file: float = 0.05
+    seed: int = 7
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a scenario printed."""
+
+    scenario: Scenario
+    submit_jobs: int
+    containers: int
+    files_per_container: float
+    last_processed_minutes: float
+    vcpu_bound_minutes: float
+    compute_cost: float
+    outcome_puts: int
+    outcome_put_cost: float
+
+    @property
+    def versus_bound(self) -> float:
+        """Time to the last file processed over the vCPU bound."""
+        return self.last_processed_minutes / self.vcpu_bound_minutes
+
+
+def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
+    return median * math.exp(rng.gauss(0.0, sigma))
+
+
+def _with_mean(rng: random.Random, mean: float, sigma: float = 0.5) -> float:
+    return _lognormal(rng, mean * math.exp(-sigma * sigma / 2), sigma)
+
+
+# 1. submissions ---------------------------------------------------------------------------------
+
+
+def _packing(scenario: Scenario) -> PackingSettings:
+    if scenario.mode == "bulk-1":
+        return PackingSettings(files_per_child=1, capacity=MAX_ARRAY_SIZE)
+    job = JobOptions(vcpus=scenario.vcpus)
+    options = PackingOptions(
+        expected_time_per_file=Duration.millis(round(scenario.seconds_per_file * 1000))
+    )
+    return options.settings_for(job, ComputeOptions(max_vcpus=scenario.max_vcpus))
+
+
+def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float, int, bool]]:
+    """``(time, files, more waiting)`` of each SubmitJob call, every file uploaded at time 0."""
+    if scenario.mode == "per-file":
+        rate = SUBMIT_JOB_PER_SECOND / (1.0 + scenario.lookups_per_file)
+        notified = sorted(_lognormal(rng, 1.0, 0.8) for _ in range(scenario.files))
+        next_free = 0.0
+        for arrival in notified:
+            next_free = max(next_free, arrival) + 1.0 / rate
+            yield next_free, 1, False
+        return
+    invocations = min(BULK_CONCURRENCY, SQS_IN_FLIGHT // BULK_MAX_FILES)
+    files_per_second = min(
+        TABLE_WRITES_PER_SECOND / WRITES_PER_FILE,
+        invocations / HANDLER_CPU_SECONDS_PER_FILE,
+    )
+    done, start = 0, _lognormal(rng, 1.0, 0.8)
+    while done < scenario.files:
+        batch = min(BULK_MAX_FILES, scenario.files - done)
+        done += batch
+        yield start + done / files_per_second, batch, done < scenario.files
+
+
+# 2. containers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container Batch runs: when it became runnable and how many files it processes."""
+
+    runnable_at: float
+    files: int
+    parallelism: int
+
+
+def _containers(scenario: Scenario, rng: random.Random) -> tuple[int, list[Container]]:
+    """SubmitJob calls and the containers they start, in the order they become runnable."""
+    packing = _packing(scenario)
+    calls, containers = 0, []
+    for submitted_at, batch, more_waiting in _submissions(scenario, rng):
+        calls += 1
+        shares = _shares(batch, packing, more_waiting) if batch > 1 else [1]
+        for files in shares:
+            runnable = submitted_at + _lognormal(rng, 7.0, 0.4)
+            containers.append(Container(runnable, files, packing.parallelism))
+    containers.sort(key=lambda c: c.runnable_at)
+    return calls, containers
+
+
+def _shares(batch: int, packing: PackingSettings, more_waiting: bool) -> list[int]:
+    """Files per child of one array job, from the runtime's own planner."""
+    contracts = [JobContract("in", "k", "out", "k/")] * batch
+    plan = plan_manifest(contracts, "out", packing, more_waiting=more_waiting)
+    counts = [0] * plan.array_size
+    for index in range(batch):
+        counts[plan.child_of(index)] += 1
+    return counts
+
+
+# 3. running them --------------------------------------------------------------------------------
+
+
+class _LaunchBucket:
+    """Fargate's launch rate: a token bucket of ``burst`` refilled at ``rate`` a second."""
+
+    def __init__(self, burst: int, rate: float) -> None:
+        self._burst, self._rate = burst, rate
+        self._tokens, self._at = float(burst), 0.0
+
+    def take(self, at: float) -> float:
+        """The time a launch asked for at ``at`` can go."""
+        at = max(at, self._at)
+        self._tokens = min(self._burst, self._tokens + (at - self._at) * self._rate)
+        self._at = at
+        if self._tokens < 1.0:
+            wait = (1.0 - self._tokens) / self._rate
+            self._at, self._tokens = at + wait, 1.0
+        self._tokens -= 1.0
+        return self._at
+
+
+def _run(
+    scenario: Scenario, containers: Sequence[Container], rng: random.Random
+) -> tuple[float, float]:
+    """The time the last file is processed, and the billed container-seconds."""
+    slots = max(1, int(scenario.max_vcpus // scenario.vcpus))
+    free_at = [0.0] * slots
+    launches = _LaunchBucket(FARGATE_BURST, FARGATE_PER_SECOND)
+    last, billed = 0.0, 0.0
+    for container in containers:
+        slot_free = heapq.heappop(free_at)
+        pull_starts = launches.take(max(container.runnable_at, slot_free))
+        ready = pull_starts + _lognormal(rng, 35.0, 0.35)
+        lanes = [ready] * min(container.parallelism, container.files)
+        for _ in range(container.files):
+            lane = heapq.heappop(lanes)
+            work = _with_mean(rng, scenario.seconds_per_file) + scenario.overhead_per_file
+            heapq.heappush(lanes, lane + work)
+        ends = max(lanes)
+        heapq.heappush(free_at, ends)
+        billed += max(60.0, ends - pull_starts)
+        last = max(last, ends)
+    return last, billed
+
+
+# 4. cost ----------------------------------------------------------------------------------------
+
+
+def _prices() -> dict[str, float]:
+    items = json.loads(PRICES.read_text())["items"]
+    return {name: item["price"] for name, item in items.items()}
+
+
+def run_scenario(scenario: Scenario) -> Result:
+    """Simulate one scenario."""
+    rng = random.Random(scenario.seed)
+    calls, containers = _containers(scenario, rng)
+    last, billed = _run(scenario, containers, rng)
+    prices = _prices()
+    per_second = (
+        scenario.vcpus * prices["fargate_vcpu_hour"]
+        + scenario.memory_gib * prices["fargate_gb_hour"]
+    ) / 3600
+    puts = 0 if scenario.mode == "per-file" else scenario.files
+    return Result(
+        scenario=scenario,
+        submit_jobs=calls,
+        containers=len(containers),
+        files_per_container=scenario.files / len(containers),
+        last_processed_minutes=last / 60,
+        vcpu_bound_minutes=scenario.files * scenario.seconds_per_file / scenario.max_vcpus / 60,
+        compute_cost=billed * per_second,
+        outcome_puts=puts,
+        outcome_put_cost=puts / 1000 * prices["s3_put_thousand"],
+    )
+
+
+def report(results: Sequence[Result]) -> str:
+    """The results as a table."""
+    rows = [
+        [
+            f"{r.scenario.files:,}",
+            f"{r.scenario.seconds_per_file:g} s",
+            r.scenario.mode,
+            f"{r.submit_jobs:,}",
+            f"{r.containers:,}",
+            f"{r.files_per_container:,.0f}",
+            f"{r.last_processed_minutes:,.1f}",
+            f"{r.vcpu_bound_minutes:,.1f}",
+            f"{r.versus_bound:,.2f}x",
+            f"${r.compute_cost:,.2f}",
+            f"${r.outcome_put_cost:,.2f}",
+        ]
+        for r in results
+    ]
+    vcpus = {r.scenario.max_vcpus for r in results}
+    return "\n".join(
+        [
+            heading(
+                "Packing: uploads to last file processed (Fargate, max_vcpus "
+                + ", ".join(f"{v:,}" for v in sorted(vcpus))
+                + ")"
+            ),
+            table(
+                [
+                    "files",
+                    "each",
+                    "mode",
+                    "SubmitJob",
+                    "containers",
+                    "files/container",
+                    "last processed (min)",
+                    "vCPU bound (min)",
+                    "vs bound",
+                    "Fargate cost",
+                    "outcome PUTs",
+                ],
+                rows,
+            ),
+        ]
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The packing benchmark's options."""
+    parser.add_argument("--packing-files", default="1000,100000,1000000")
+    parser.add_argument("--packing-seconds", default="1,60")
+    parser.add_argument("--packing-modes", default=",".join(MODES))
+    parser.add_argument("--max-vcpus", type=int, default=1024)
+    parser.add_argument("--lookups-per-file", type=float, default=0.0)
+
+
+def from_arguments(args: argparse.Namespace) -> list[Result]:
+    """Run every scenario the options name."""
+    return [
+        run_scenario(
+            Scenario(
+                files=int(files),
+                seconds_per_file=float(seconds),
+                mode=mode,
+                max_vcpus=args.max_vcpus,
+                lookups_per_file=args.lookups_per_file,
+            )
+        )
+        for seconds in args.packing_seconds.split(",")
+        for files in args.packing_files.split(",")
+        for mode in args.packing_modes.split(",")
+    ]
+
+
+def main(argv: Sequence[str]) -> None:
+    """``python -m benchmarks.packing``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.packing", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    print(report(from_arguments(args)), flush=True)
+
+
+def as_json(results: Sequence[Result]) -> list[dict[str, Any]]:
+    """Every figure, for ``--json``."""
+    return [
+        {**r.scenario.__dict__, **{k: v for k, v in r.__dict__.items() if k != "scenario"}}
+        for r in results
+    ]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
