@@ -26,6 +26,7 @@ from ._stages.alarms import PipelineAlarms
 from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
 from ._stages.compute import PipelineCompute
+from ._stages.helper_logs import bound_helper_logs
 from ._stages.permissions import grant_object_read, grant_object_write
 from ._stages.security import acknowledge_unavoidable_findings
 from ._stages.storage import PipelineStorage
@@ -242,6 +243,7 @@ class BatchFilePipeline(Construct):
                 failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
         acknowledge_unavoidable_findings(self)
+        bound_helper_logs(self, log_retention, removal_policy)
 
     def metric_failed_jobs(
         self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM

@@ -14,12 +14,12 @@ from .permissions import acknowledge
 
 # aws-cdk-lib's singleton that applies S3 bucket notifications (one per stack, shared by every
 # bucket with notifications). Its code and role are aws-cdk-lib's, not the pipeline's.
-_BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 
 
 def acknowledge_unavoidable_findings(pipeline: Construct) -> None:
     """Acknowledge the findings of aws-cdk-lib helpers the pipeline brings into its stack."""
-    handler = Stack.of(pipeline).node.try_find_child(_BUCKET_NOTIFICATIONS_HANDLER)
+    handler = Stack.of(pipeline).node.try_find_child(BUCKET_NOTIFICATIONS_HANDLER)
     if handler is not None:
         acknowledge(
             handler,
