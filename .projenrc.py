@@ -22,6 +22,8 @@ PUBLIB_VERSION = "0.2.1061"  # the npm release tool; the PyPI package called pub
 VERSION = "0.1.0"
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 NODE_VERSION = "22"
+REPOSITORY = "https://github.com/batch-pipeline-construct/batch-pipeline-construct"
+"""The project's home; every URL in the package metadata starts with it."""
 LINTED_PATHS = "src tests scripts examples benchmarks .projenrc.py"
 
 project = PythonProject(
@@ -30,7 +32,7 @@ project = PythonProject(
     version=VERSION,
     description="An AWS CDK construct: files that land in S3 are processed by AWS Batch jobs built from your Dockerfile.",
     author_name="batch-pipeline-construct maintainers",
-    author_email="maintainers@batch-pipeline-construct.invalid",
+    author_email="batch-pipeline-construct@users.noreply.github.com",
     license="Apache-2.0",
     projen_command=f"npx projen@{PROJEN_VERSION}",
     uv=True,
@@ -42,6 +44,14 @@ project = PythonProject(
         "project": {
             "name": "batch-pipeline-construct",
             "requires_python": ">=3.11",
+            "license_files": ["LICENSE"],
+            "urls": {
+                "Homepage": REPOSITORY,
+                "Documentation": f"{REPOSITORY}/blob/main/API.md",
+                "Repository": REPOSITORY,
+                "Issues": f"{REPOSITORY}/issues",
+                "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
+            },
             "keywords": ["aws", "aws-cdk", "cdk", "construct", "aws-batch", "s3", "pipeline"],
             "classifiers": [
                 "Development Status :: 3 - Alpha",
@@ -156,6 +166,7 @@ pyproject.add_override(
             "/src/batch_pipeline_construct",
             "/tests",
             "/README.md",
+            "/LICENSE",
             "/CHANGELOG.md",
             "/API.md",
         ],
