@@ -177,6 +177,17 @@ def test_gpu_example_switches_to_bulk_mode_from_the_bulk_context(tmp_path: Path)
     environment = _arrival_environment(_template(assembly, "GpuSpotBatchPipeline"))
     assert environment[settings.BULK_MODE] == "true"
     assert environment[settings.BULK_MAX_FILES] == "1000"
+    # One dataset at a time on the GPU, about 4 minutes of 20-second datasets per container.
+    packing = settings.ArrivalSettings.from_environ(environment).packing
+    assert (packing.parallelism, packing.files_per_child) == (1, 12)
+
+
+def test_minimal_example_shows_packed_bulk_mode_from_the_bulk_context(tmp_path: Path) -> None:
+    assembly = synthesize("minimal", tmp_path, bulk=True)
+    environment = _arrival_environment(_template(assembly, "MinimalBatchPipeline"))
+    received = settings.ArrivalSettings.from_environ(environment)
+    assert received.bulk_mode is True
+    assert received.packing.files_per_child == 120
 
 
 # --- existing_resources -------------------------------------------------------------------------
