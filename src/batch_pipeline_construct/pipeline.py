@@ -27,7 +27,12 @@ from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
 from ._stages.compute import PipelineCompute
 from ._stages.helper_logs import bound_helper_logs
-from ._stages.permissions import grant_object_read, grant_object_write
+from ._stages.metrics import PipelineMetrics
+from ._stages.permissions import (
+    grant_object_read,
+    grant_object_write,
+    grant_submit_to_every_revision,
+)
 from ._stages.security import acknowledge_unavoidable_findings
 from ._stages.storage import PipelineStorage
 from ._validation import validate_props
@@ -227,6 +232,17 @@ class BatchFilePipeline(Construct):
         self._completion = completion
         self.completion_dead_letter_queue: aws_sqs.Queue = completion.dead_letter_queue
         """Completion events EventBridge could not deliver to the topic."""
+        self._metrics = PipelineMetrics(
+            self,
+            "Metrics",
+            arrival_queue=arrival_path.queue,
+            arrival_dead_letter_queue=arrival_path.dead_letter_queue,
+            arrival_function=arrival_path.function,
+            arrival_log_group=arrival_path.log_group,
+            completion=completion,
+        )
+        self._upload_prefix = trigger.prefix or ""
+        self._output_prefix = output_prefix
         self.alarms: list[aws_cloudwatch.Alarm] = []
         """The health alarms (empty when ``alarms.enabled`` is off)."""
         if alarms.enabled:
@@ -235,15 +251,55 @@ class BatchFilePipeline(Construct):
                 "Alarms",
                 options=alarms,
                 topic=alarms.topic or completion.topic,
-                dead_letter_queues={
-                    "Arrival": arrival_path.dead_letter_queue,
-                    "Completion": completion.dead_letter_queue,
+                dead_letters={
+                    "Arrival": self.metric_dead_letters(period=alarms.period),
+                    "Completion": self.metric_completion_dead_letters(period=alarms.period),
                 },
-                arrival_function=arrival_path.function,
+                arrival_errors=self.metric_arrival_errors(period=alarms.period),
                 failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
         acknowledge_unavoidable_findings(self)
         bound_helper_logs(self, log_retention, removal_policy)
+
+    # --- grants: what a user's role, function or team needs to use the pipeline --------------
+
+    def grant_upload(self, grantee: aws_iam.IGrantable) -> aws_iam.Grant:
+        """Let ``grantee`` put files into the input bucket (under ``trigger.prefix``), which starts
+        their jobs; with a KMS-encrypted bucket, the key is granted too."""
+        return self.input_bucket.grant_put(grantee, f"{self._upload_prefix}*")
+
+    def grant_read_results(self, grantee: aws_iam.IGrantable) -> aws_iam.Grant:
+        """Let ``grantee`` read the jobs' results (the output bucket under ``output_prefix``)."""
+        return self.output_bucket.grant_read(grantee, f"{self._output_prefix}*")
+
+    def grant_submit_jobs(self, grantee: aws_iam.IGrantable) -> aws_iam.Grant:
+        """Let ``grantee`` submit jobs to the pipeline's job queue with its job definition (any
+        revision), as the arrival function does."""
+        return grant_submit_to_every_revision(grantee, self.job_queue, self.job_definition)
+
+    # --- metrics: the same ones the alarms and the dashboard use --------------------------------
+
+    def metric_files_arrived(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM
+    ) -> aws_cloudwatch.Metric:
+        """New objects that reached the arrival queue (S3 notifications sent to it) per ``period``.
+        Default period: 5 minutes; statistic: sum."""
+        return self._metrics.files_arrived(period, statistic)
+
+    def metric_files_submitted(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM
+    ) -> aws_cloudwatch.Metric:
+        """Files the arrival function submitted a job (or an array child) for, per ``period``:
+        a log metric filter on its ``submitted`` lines. Default period: 5 minutes; statistic: sum."""
+        return self._metrics.files_submitted(period, statistic)
+
+    def metric_succeeded_jobs(
+        self, *, period: Duration | None = None
+    ) -> aws_cloudwatch.MathExpression:
+        """Per-file jobs and array children that SUCCEEDED, per ``period`` (metric math over the
+        completion rules' ``Invocations``). With packing, one array child covers several files.
+        Default period: 5 minutes."""
+        return self._metrics.succeeded_jobs(period)
 
     def metric_failed_jobs(
         self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM
@@ -253,4 +309,44 @@ class BatchFilePipeline(Construct):
         EventBridge's documented ``AWS/Events`` ``Invocations`` metric of the rule that sends each
         failed job's event to ``failed_job_events``. Default period: 5 minutes; statistic: sum.
         """
-        return self._completion.metric_failed_jobs(period=period, statistic=statistic)
+        return self._metrics.failed_jobs(period, statistic)
+
+    def metric_queue_depth(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.MAXIMUM
+    ) -> aws_cloudwatch.Metric:
+        """Files waiting in the arrival queue. Default period: 5 minutes; statistic: maximum."""
+        return self._metrics.queue_depth(period, statistic)
+
+    def metric_queue_age(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.MAXIMUM
+    ) -> aws_cloudwatch.Metric:
+        """Age in seconds of the oldest file waiting in the arrival queue. Default period:
+        5 minutes; statistic: maximum."""
+        return self._metrics.queue_age(period, statistic)
+
+    def metric_dead_letters(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.MAXIMUM
+    ) -> aws_cloudwatch.Metric:
+        """Arrivals waiting in ``arrival_dead_letter_queue`` for an operator. Default period:
+        5 minutes; statistic: maximum."""
+        return self._metrics.dead_letters(period, statistic)
+
+    def metric_completion_dead_letters(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.MAXIMUM
+    ) -> aws_cloudwatch.Metric:
+        """Completion events waiting in ``completion_dead_letter_queue``. Default period:
+        5 minutes; statistic: maximum."""
+        return self._metrics.completion_dead_letters(period, statistic)
+
+    def metric_arrival_errors(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.SUM
+    ) -> aws_cloudwatch.Metric:
+        """Failed invocations of the arrival function. Default period: 5 minutes; statistic: sum."""
+        return self._metrics.arrival_errors(period, statistic)
+
+    def metric_arrival_duration(
+        self, *, period: Duration | None = None, statistic: str = aws_cloudwatch.Stats.AVERAGE
+    ) -> aws_cloudwatch.Metric:
+        """Duration of the arrival function's invocations in milliseconds. Default period:
+        5 minutes; statistic: average."""
+        return self._metrics.arrival_duration(period, statistic)

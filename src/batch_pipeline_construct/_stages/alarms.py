@@ -1,4 +1,7 @@
-"""CloudWatch alarms on the pipeline's health: dead letters, arrival errors and failed jobs."""
+"""CloudWatch alarms on the pipeline's health: dead letters, arrival errors and failed jobs.
+
+The metrics come from ``BatchFilePipeline.metric_*`` (``metrics.py``); this module only alarms.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,7 @@ from aws_cdk import (
     aws_cloudwatch,
     aws_cloudwatch_actions,
     aws_iam,
-    aws_lambda,
     aws_sns,
-    aws_sqs,
 )
 from constructs import Construct
 
@@ -34,25 +35,21 @@ class PipelineAlarms(Construct):
         *,
         options: AlarmOptions,
         topic: aws_sns.ITopic,
-        dead_letter_queues: dict[str, aws_sqs.IQueue],
-        arrival_function: aws_lambda.IFunction,
+        dead_letters: dict[str, aws_cloudwatch.IMetric],
+        arrival_errors: aws_cloudwatch.IMetric,
         failed_jobs: aws_cloudwatch.IMetric,
     ) -> None:
         super().__init__(scope, construct_id)
         metrics: dict[str, tuple[aws_cloudwatch.IMetric, int, str]] = {
             name: (
-                queue.metric_approximate_number_of_messages_visible(
-                    period=options.period, statistic=aws_cloudwatch.Stats.MAXIMUM
-                ),
+                metric,
                 1,
                 f"Messages are waiting in the {name} dead-letter queue for an operator.",
             )
-            for name, queue in dead_letter_queues.items()
+            for name, metric in dead_letters.items()
         }
         metrics["ArrivalErrors"] = (
-            arrival_function.metric_errors(
-                period=options.period, statistic=aws_cloudwatch.Stats.SUM
-            ),
+            arrival_errors,
             1,
             "The arrival function failed; its records return to the queue and are retried.",
         )

@@ -157,15 +157,17 @@ class ArrivalPath(Construct):
         )
         """The arrival Lambda."""
 
-        self.function.add_event_source(
-            aws_lambda_event_sources.SqsEventSource(
-                self.queue,
-                batch_size=_batch_size(mode),
-                max_batching_window=_batching_window(mode),
-                max_concurrency=mode.max_concurrency,
-                report_batch_item_failures=True,
-            )
+        self.log_group: aws_logs.ILogGroup = log_group
+        """The arrival function's logs: one JSON line per file (``submitted``, ``duplicate``...)."""
+        self.event_source = aws_lambda_event_sources.SqsEventSource(
+            self.queue,
+            batch_size=_batch_size(mode),
+            max_batching_window=_batching_window(mode),
+            max_concurrency=mode.max_concurrency,
+            report_batch_item_failures=True,
         )
+        """The event source mapping from the arrival queue to the function."""
+        self.function.add_event_source(self.event_source)
         self._grant(role, job_queue, job_definition, output_bucket, bulk)
         claim_key_filters(input_bucket, trigger, scope.node.path)
         destination = aws_s3_notifications.SqsDestination(self.queue)

@@ -105,27 +105,31 @@ def grant_object_write(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern:
 
 
 def grant_submit_to_every_revision(
-    role: aws_iam.IRole, job_queue: aws_batch.IJobQueue, job_definition: aws_batch.IJobDefinition
-) -> None:
-    """Let ``role`` submit jobs to ``job_queue`` with any revision of ``job_definition``.
+    grantee: aws_iam.IGrantable,
+    job_queue: aws_batch.IJobQueue,
+    job_definition: aws_batch.IJobDefinition,
+) -> aws_iam.Grant:
+    """Let ``grantee`` submit jobs to ``job_queue`` with any revision of ``job_definition``.
 
     Jobs are submitted by the definition's name, so Batch runs its latest active revision; a
     deploy registers a new revision, and a grant of one revision would break submissions in flight.
     """
-    definition = Stack.of(role).format_arn(
+    definition = Stack.of(job_queue).format_arn(
         service="batch", resource="job-definition", resource_name=job_definition.job_definition_name
     )
     every_revision = f"{definition}:*"
-    aws_iam.Grant.add_to_principal(
-        grantee=role,
+    grant = aws_iam.Grant.add_to_principal(
+        grantee=grantee,
         actions=["batch:SubmitJob"],
         resource_arns=[job_queue.job_queue_arn, definition, every_revision],
     )
-    acknowledge(
-        role,
-        f"AwsSolutions-IAM5[Resource::{nag_text(role, every_revision)}]",
-        "Every revision of this one job definition: a redeploy must not break submissions in flight.",
-    )
+    if grant.principal_statement is not None and isinstance(grantee, Construct):
+        acknowledge(
+            grantee,
+            f"AwsSolutions-IAM5[Resource::{nag_text(grantee, every_revision)}]",
+            "Every revision of this one job definition: a redeploy must not break submissions in flight.",
+        )
+    return grant
 
 
 def acknowledge_image_pull(execution_role: Construct) -> None:
