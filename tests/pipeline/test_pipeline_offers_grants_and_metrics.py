@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_cloudwatch, aws_iam
 from aws_cdk.assertions import Template
 
-from batch_pipeline_construct import TriggerOptions
+from batch_pipeline_construct import BulkOptions, PerFileOptions, TriggerOptions
 from tests.support.pipeline_builders import build_pipeline, only
 
 
@@ -123,8 +124,11 @@ def test_files_submitted_are_counted_from_the_arrival_functions_log_lines(
     assert "FunctionLogs" in str(properties["LogGroupName"])
 
 
-def test_succeeded_jobs_are_finished_jobs_less_failed_ones(dockerfile_dir: Path) -> None:
-    stack, pipeline = build_pipeline(dockerfile_dir)
+@pytest.mark.parametrize("mode", [PerFileOptions(), BulkOptions()], ids=["per-file", "bulk"])
+def test_succeeded_jobs_are_finished_jobs_less_failed_ones(
+    dockerfile_dir: Path, mode: PerFileOptions | BulkOptions
+) -> None:
+    stack, pipeline = build_pipeline(dockerfile_dir, mode=mode)
 
     expression = pipeline.metric_succeeded_jobs()
 
@@ -142,10 +146,7 @@ def test_succeeded_jobs_are_finished_jobs_less_failed_ones(dockerfile_dir: Path)
     assert counted == sorted(
         rule_id for rule_id in rules.values() if rule_id.startswith(("File", "ArrayChild"))
     )
-    assert any(
-        rule_id.startswith("Array") and not rule_id.startswith("ArrayChild")
-        for rule_id in rules.values()
-    )
+    assert len(counted) == (8 if isinstance(mode, BulkOptions) else 4)
     failed = using["failed"]
     assert isinstance(failed, aws_cloudwatch.Metric)
     assert failed.metric_name == pipeline.metric_failed_jobs().metric_name

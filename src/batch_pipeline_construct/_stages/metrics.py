@@ -77,6 +77,8 @@ class PipelineMetrics(Construct):
         Each finished job matches exactly one completion rule, whose ``Invocations`` count it.
         """
         period = period or DEFAULT_PERIOD
+        rules = self._completion.rules
+        bulk = len(rules) > len(shape_rules(bulk=False))  # bulk mode has the array shapes' rules
         finished = {
             f"finished{n}": aws_cloudwatch.Metric(
                 namespace="AWS/Events",
@@ -85,9 +87,7 @@ class PipelineMetrics(Construct):
                 period=period,
                 statistic=aws_cloudwatch.Stats.SUM,
             )
-            for n, (rule, shape) in enumerate(
-                zip(self._completion.rules, shape_rules(), strict=True)
-            )
+            for n, (rule, shape) in enumerate(zip(rules, shape_rules(bulk), strict=True))
             if shape.message.job_type in _FINISHED_JOB_TYPES
         }
         return aws_cloudwatch.MathExpression(
