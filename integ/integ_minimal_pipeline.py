@@ -8,6 +8,16 @@ each (a cold compute environment takes a few), for
 * ``integ/hello world.txt/summary.json`` in the output bucket, with the summary of that file, and
 * a completion message with status ``SUCCEEDED`` for that file on the observer's queue.
 
+It also uploads ``integ/vanishes.txt`` and deletes it at once (a delete marker in the versioned
+input bucket), so that file's job cannot read it, exits non-zero and FAILED. It then waits for
+
+* that job's completion message, in the documented shape: ``"kind": "job"``, ``"jobType":
+  "file"``, ``"status": "FAILED"``, its ``inputUri``, a ``statusReason``, ``"exitCode": 1``
+  and a ``time``, and
+* the failed-jobs alarm's notification (CloudWatch's own format, ``AlarmName`` and
+  ``"NewStateValue": "ALARM"``) on the same topic, which proves the topic policy lets CloudWatch
+  publish.
+
 Run it with an AWS account: credentials in the environment, the account and region bootstrapped
 (``cdk bootstrap``) and a Docker engine to build the job image. From the repository root::
 
@@ -31,13 +41,14 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import Duration
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
-from aws_cdk.integ_tests_alpha import ExpectedResult, IntegTest, Match
+from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
 from constructs import Construct
 
 from batch_pipeline_construct import BatchFilePipeline
@@ -50,6 +61,8 @@ INPUT_KEY = "integ/hello world.txt"
 """A key with a space: the job must get it decoded, as the user wrote it."""
 INPUT_BODY = "hello from the integration test\nhello again\n"
 SUMMARY_KEY = output_prefix(INPUT_KEY) + "summary.json"
+VANISHING_KEY = "integ/vanishes.txt"
+"""Uploaded and deleted at once: its job finds no object and FAILED."""
 WAIT = {"total_timeout": Duration.minutes(30), "interval": Duration.minutes(1)}
 
 
@@ -75,6 +88,37 @@ class CompletionObserverStack(cdk.Stack):
         )
         """Receives each completion message as published (raw delivery: no SNS envelope)."""
         topic.add_subscription(subscriptions.SqsSubscription(self.queue, raw_message_delivery=True))
+
+
+def _observed_message(
+    integ: IntegTest, observer: CompletionObserverStack, wait_seconds: int, body: Any
+) -> IApiCall:
+    """A receive from the observer's queue, expected to hold a message whose JSON body is ``body``.
+
+    Received messages stay visible (``VisibilityTimeout`` 0), so no receive hides a message from
+    another. integ-tests names an API call after its parameters: each receive here needs its own
+    ``wait_seconds``.
+    """
+    receive = integ.assertions.aws_api_call(
+        "SQS",
+        "receiveMessage",
+        {
+            "QueueUrl": observer.queue.queue_url,
+            "MaxNumberOfMessages": 10,
+            "WaitTimeSeconds": wait_seconds,
+            "VisibilityTimeout": 0,
+        },
+    )
+    receive.expect(
+        ExpectedResult.object_like(
+            {
+                "Messages": Match.array_with(
+                    [Match.object_like({"Body": Match.serialized_json(body)})]
+                )
+            }
+        )
+    )
+    return receive
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
@@ -134,7 +178,47 @@ def build_app(outdir: str | None = None) -> cdk.App:
             }
         )
     )
-    upload.next(summary.wait_for_assertions(**WAIT)).next(completion.wait_for_assertions(**WAIT))
+    bucket = pipeline.input_bucket.bucket_name
+    vanishing_uri = cdk.Fn.join("", ["s3://", bucket, "/", VANISHING_KEY])
+    upload_vanishing = integ.assertions.aws_api_call(
+        "S3", "putObject", {"Bucket": bucket, "Key": VANISHING_KEY, "Body": INPUT_BODY}
+    )
+    delete_vanishing = integ.assertions.aws_api_call(
+        "S3", "deleteObject", {"Bucket": bucket, "Key": VANISHING_KEY}
+    )
+    failed = _observed_message(
+        integ,
+        observer,
+        19,
+        Match.object_like(
+            {
+                "kind": "job",
+                "jobType": "file",
+                "status": "FAILED",
+                "inputUri": vanishing_uri,
+                "statusReason": Match.string_like_regexp(".+"),
+                # The job's Python dies on the missing object: an uncaught exception exits 1.
+                "exitCode": 1,
+                "time": Match.string_like_regexp("^[0-9]{4}-"),
+            }
+        ),
+    )
+    alarm = _observed_message(
+        integ,
+        observer,
+        18,
+        Match.object_like(
+            {"AlarmName": Match.string_like_regexp("FailedJobs"), "NewStateValue": "ALARM"}
+        ),
+    )
+    (
+        upload.next(upload_vanishing)
+        .next(delete_vanishing)
+        .next(summary.wait_for_assertions(**WAIT))
+        .next(completion.wait_for_assertions(**WAIT))
+        .next(failed.wait_for_assertions(**WAIT))
+        .next(alarm.wait_for_assertions(**WAIT))
+    )
     return app
 
 

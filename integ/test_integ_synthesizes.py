@@ -63,13 +63,17 @@ def _resources(assembly: cx_api.CloudAssembly, stack: str) -> dict[str, Any]:
     return resources
 
 
-def _api_call(assembly: cx_api.CloudAssembly, service_and_api: str) -> tuple[str, dict[str, Any]]:
-    """(logical ID, resource) of the one assertion that calls ``service_and_api``."""
+def _api_call(
+    assembly: cx_api.CloudAssembly, service_and_api: str, mentioning: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """(logical ID, resource) of the one assertion that calls ``service_and_api`` and whose
+    parameters or expected result mention ``mentioning``."""
     stack = _stack_names(assembly)["assertions"]
     (found,) = [
         (logical_id, resource)
         for logical_id, resource in _resources(assembly, stack).items()
         if resource["Type"] == f"Custom::DeployAssert@SdkCall{service_and_api}"
+        and mentioning in json.dumps(resource["Properties"])
     ]
     return found
 
@@ -99,7 +103,7 @@ def test_integ_test_deploys_the_minimal_example_and_an_observer(
 
 
 def test_integ_test_uploads_a_file_to_the_input_bucket(assembly: cx_api.CloudAssembly) -> None:
-    _, upload = _api_call(assembly, "S3putObject")
+    _, upload = _api_call(assembly, "S3putObject", "hello world")
     parameters = upload["Properties"]["parameters"]
     assert "PipelineStorageInput" in _import_of(integ.PIPELINE_STACK, parameters["Bucket"])
     assert json.loads(parameters["Key"]) == "integ/hello world.txt"
@@ -109,12 +113,16 @@ def test_integ_test_uploads_a_file_to_the_input_bucket(assembly: cx_api.CloudAss
 def test_integ_test_then_waits_for_the_summary_under_the_derived_prefix(
     assembly: cx_api.CloudAssembly,
 ) -> None:
-    upload_id, _ = _api_call(assembly, "S3putObject")
+    upload_id, _ = _api_call(assembly, "S3putObject", "hello world")
     _, summary = _api_call(assembly, "S3getObject")
     parameters = summary["Properties"]["parameters"]
     assert "PipelineStorageOutput" in _import_of(integ.PIPELINE_STACK, parameters["Bucket"])
     assert json.loads(parameters["Key"]) == "integ/hello world.txt/summary.json"
-    assert upload_id in summary["DependsOn"]
+    # After the upload and the failing file's upload and delete (see the failure test).
+    _, vanishing_upload = _api_call(assembly, "S3putObject", integ.VANISHING_KEY)
+    delete_id, _ = _api_call(assembly, "S3deleteObject")
+    assert upload_id in vanishing_upload["DependsOn"]
+    assert delete_id in summary["DependsOn"]
     # wait_for_assertions: the call is retried by a Step Functions waiter until it matches.
     assert "stateMachineArn" in summary["Properties"]
     expected = json.dumps(summary["Properties"]["expected"])
@@ -125,7 +133,7 @@ def test_integ_test_finally_waits_for_a_succeeded_completion_message(
     assembly: cx_api.CloudAssembly,
 ) -> None:
     summary_id, _ = _api_call(assembly, "S3getObject")
-    _, completion = _api_call(assembly, "SQSreceiveMessage")
+    _, completion = _api_call(assembly, "SQSreceiveMessage", "SUCCEEDED")
     properties = completion["Properties"]
     assert "Completions" in _import_of(integ.OBSERVER_STACK, properties["parameters"]["QueueUrl"])
     assert summary_id in completion["DependsOn"]
@@ -133,6 +141,46 @@ def test_integ_test_finally_waits_for_a_succeeded_completion_message(
     expected = json.dumps(properties["expected"])
     assert '\\"status\\":\\"SUCCEEDED\\"' in expected
     assert "/integ/hello world.txt" in expected
+
+
+def test_integ_test_makes_a_job_fail_by_deleting_its_file_at_once(
+    assembly: cx_api.CloudAssembly,
+) -> None:
+    upload_id, upload = _api_call(assembly, "S3putObject", integ.VANISHING_KEY)
+    _, delete = _api_call(assembly, "S3deleteObject", integ.VANISHING_KEY)
+    assert upload_id in delete["DependsOn"]
+    assert json.loads(delete["Properties"]["parameters"]["Key"]) == integ.VANISHING_KEY
+    assert (
+        upload["Properties"]["parameters"]["Bucket"] == delete["Properties"]["parameters"]["Bucket"]
+    )
+
+
+def test_integ_test_waits_for_the_failed_jobs_message_in_its_documented_shape(
+    assembly: cx_api.CloudAssembly,
+) -> None:
+    succeeded_id, _ = _api_call(assembly, "SQSreceiveMessage", "SUCCEEDED")
+    _, failed = _api_call(assembly, "SQSreceiveMessage", "FAILED")
+    assert succeeded_id in failed["DependsOn"]
+    assert "stateMachineArn" in failed["Properties"]
+    expected = json.dumps(failed["Properties"]["expected"])
+    for fragment in (
+        '\\"kind\\":\\"job\\"',
+        '\\"jobType\\":\\"file\\"',
+        '\\"exitCode\\":1',
+        integ.VANISHING_KEY,
+        "statusReason",
+    ):
+        assert fragment in expected, fragment
+
+
+def test_integ_test_waits_for_the_failed_jobs_alarm_on_the_topic(
+    assembly: cx_api.CloudAssembly,
+) -> None:
+    failed_id, _ = _api_call(assembly, "SQSreceiveMessage", "FAILED")
+    _, alarm = _api_call(assembly, "SQSreceiveMessage", "AlarmName")
+    assert failed_id in alarm["DependsOn"]
+    expected = json.dumps(alarm["Properties"]["expected"])
+    assert "FailedJobs" in expected and '\\"NewStateValue\\":\\"ALARM\\"' in expected
 
 
 def _without_salt(template: dict[str, Any]) -> dict[str, Any]:
