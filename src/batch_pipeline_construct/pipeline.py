@@ -26,6 +26,7 @@ from ._stages.alarms import PipelineAlarms
 from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
 from ._stages.compute import PipelineCompute
+from ._stages.dashboard import PipelineDashboard
 from ._stages.helper_logs import bound_helper_logs
 from ._stages.metrics import PipelineMetrics
 from ._stages.permissions import (
@@ -86,6 +87,7 @@ class BatchFilePipeline(Construct):
         notifications: NotificationOptions | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: aws_logs.RetentionDays = aws_logs.RetentionDays.THREE_MONTHS,
+        dashboard: bool = False,
     ) -> None:
         """Build the pipeline.
 
@@ -107,6 +109,7 @@ class BatchFilePipeline(Construct):
         :param notifications: E-mail subscriptions and the new topic's KMS key. Default: no subscriptions, no KMS.
         :param removal_policy: What happens to buckets, logs and the per-file record table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
+        :param dashboard: Create a CloudWatch dashboard of the pipeline's metrics ($3 a month beyond an account's first three dashboards). Default: off.
         """
         raise_for_wrong_types(BatchFilePipeline.__init__, locals())
         super().__init__(scope, construct_id)
@@ -258,8 +261,43 @@ class BatchFilePipeline(Construct):
                 arrival_errors=self.metric_arrival_errors(period=alarms.period),
                 failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
+        self.dashboard: aws_cloudwatch.Dashboard | None = None
+        """The CloudWatch dashboard (None unless ``dashboard`` is on)."""
+        if dashboard:
+            self.dashboard = PipelineDashboard(
+                self, "Dashboard", graphs=self._dashboard_graphs()
+            ).dashboard
         acknowledge_unavoidable_findings(self)
         bound_helper_logs(self, log_retention, removal_policy)
+
+    def _dashboard_graphs(self) -> dict[str, list[aws_cloudwatch.IMetric]]:
+        return {
+            "Files": [
+                self.metric_files_arrived().with_(label="arrived"),
+                self.metric_files_submitted().with_(label="submitted"),
+            ],
+            # FAILED first: the SUCCEEDED expression uses the same metric, and the graph keeps the
+            # first occurrence's label.
+            "Finished jobs by state": [
+                self.metric_failed_jobs().with_(label="FAILED"),
+                self.metric_succeeded_jobs().with_(label="SUCCEEDED"),
+            ],
+            "Arrival queue": [
+                self.metric_queue_depth().with_(label="files waiting"),
+                self.metric_queue_age().with_(label="oldest waiting (s)"),
+            ],
+            "Dead letters": [
+                self.metric_dead_letters().with_(label="arrivals"),
+                self.metric_completion_dead_letters().with_(label="completion events"),
+            ],
+            "Arrival function errors": [self.metric_arrival_errors().with_(label="errors")],
+            "Arrival function duration": [
+                self.metric_arrival_duration().with_(label="average (ms)"),
+                self.metric_arrival_duration(statistic=aws_cloudwatch.Stats.MAXIMUM).with_(
+                    label="maximum (ms)"
+                ),
+            ],
+        }
 
     # --- grants: what a user's role, function or team needs to use the pipeline --------------
 
