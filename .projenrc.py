@@ -106,6 +106,11 @@ project.gitattributes.add_attributes("/API.md", "linguist-generated")
 # ---------------------------------------------------------------------------------------------
 pyproject = project.try_find_object_file("pyproject.toml")
 assert pyproject is not None
+# `batch-pipeline local` serves the AWS APIs from moto's server (runtime/local).
+pyproject.add_override(
+    "project.optional-dependencies.local",
+    ["moto[s3,sqs,batch,dynamodb,server]>=5.2.0,<6.0.0", "boto3>=1.40.0,<2.0.0"],
+)
 pyproject.add_override(
     "tool.pytest.ini_options",
     {
@@ -132,6 +137,8 @@ pyproject.add_override(
         "addopts": ["-p", "no:cacheprovider", "--strict-markers", "--strict-config", "-ra"],
         "markers": [
             "packaging: builds the wheel and sdist once per session (slower than the rest)",
+            "docker: builds and runs real job images with Docker; ./scripts/test starts the engine"
+            " (scripts/docker-engine), so these run by default",
         ],
         "xfail_strict": True,
     },

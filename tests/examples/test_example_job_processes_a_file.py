@@ -88,6 +88,16 @@ def test_minimal_job_writes_a_summary_of_the_file_under_the_output_prefix(s3: An
     assert summary["top_words"][0] == ["the", 3]
 
 
+def test_minimal_job_rejects_a_file_that_is_not_text_and_writes_nothing(s3: Any) -> None:
+    process = _job_script("minimal", "process.py")
+    environ = _arrive(s3, "scan.bin", b"GIF89a\xff\xfe\x00binary")
+
+    with pytest.raises(process.NotText, match=r"s3://pipeline-input/scan.bin is not UTF-8 text"):
+        process.run(environ, s3)
+
+    assert _output_keys(s3) == []
+
+
 # --- gpu_spot: statistics.json ------------------------------------------------------------------
 
 DATASET = (

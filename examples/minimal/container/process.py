@@ -2,6 +2,8 @@
 
 It needs no AWS knowledge beyond S3: everything comes from the job contract's environment
 variables. The summary holds the size, SHA-256, line and word counts and the most common words.
+A file that is not UTF-8 text fails the job with exit code 3, the job resolver's "this file is
+bad, do not retry it" (the reason goes to standard error), so the pipeline reports it FAILED.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,9 +34,17 @@ def summarize(data: bytes) -> dict[str, Any]:
     }
 
 
+class NotText(Exception):
+    """The input is not UTF-8 text: the job rejects it."""
+
+
 def run(environ: Mapping[str, str], s3: Any) -> str:
     """Process the contract's input object; returns the key of the summary it wrote."""
     body = s3.get_object(Bucket=environ["INPUT_BUCKET"], Key=environ["INPUT_KEY"])["Body"].read()
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotText(f"{environ['INPUT_URI']} is not UTF-8 text (byte {error.start})") from None
     summary = {"input": environ["INPUT_URI"], **summarize(body)}
     key = environ["OUTPUT_PREFIX"] + "summary.json"
     s3.put_object(
@@ -55,4 +66,8 @@ def run(environ: Mapping[str, str], s3: Any) -> str:
 
 
 if __name__ == "__main__":
-    run(os.environ, boto3.client("s3"))
+    try:
+        run(os.environ, boto3.client("s3"))
+    except NotText as reason:
+        print(f"rejected: {reason}", file=sys.stderr)
+        sys.exit(3)

@@ -33,8 +33,16 @@ from .queues import DEAD_LETTER_RETENTION, secure_queue
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The asset is the runtime/ package alone: the handler imports no CDK and boto3 comes with the
 # Lambda runtime. Caches are excluded so that the asset hash changes only when the code does.
-_RUNTIME_ASSET_EXCLUDE = ["*", "!runtime", "!runtime/**", "**/__pycache__", "**/*.pyc"]
-ARRIVAL_HANDLER = "runtime.arrival.handler.handler"
+# runtime/local runs on the user's machine (batch-pipeline local), never in Lambda.
+_RUNTIME_ASSET_EXCLUDE = [
+    "*",
+    "!runtime",
+    "!runtime/**",
+    "runtime/local",
+    "**/__pycache__",
+    "**/*.pyc",
+]
+ARRIVAL_HANDLER = settings.ARRIVAL_HANDLER
 
 # SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
 _VISIBILITY_TIMEOUT_FACTOR = 6

@@ -40,6 +40,8 @@ from .job.manifest import (
 # in job/manifest.py, which the job container uses without this module; imported above.
 DEFAULT_MANIFEST_PREFIX = "_manifests/"
 """Where bulk-mode manifests go in the output bucket, unless ``BulkOptions.manifest_prefix`` says."""
+ARRIVAL_HANDLER = "runtime.arrival.handler.handler"
+"""The arrival function's handler: the Lambda asset is the ``runtime`` folder as a top-level package."""
 DEFAULT_FILE_RECORDS_TTL_SECONDS = 7 * 24 * 3600
 """How long a file's record (and so its deduplication) is kept: 7 days."""
 JOB_NAME_PREFIX = "file"

@@ -27,6 +27,7 @@ from .. import clients
 from ..arrival.dispatch import Dispatcher, contract_for
 from ..arrival.s3_events import ObjectRef
 from ..arrival.submission import Submitter
+from ..local.command import register as register_local
 from ..settings import JOB_NAME_PREFIX, ArrivalSettings
 
 __all__ = [
@@ -153,7 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     red = commands.add_parser("redrive", help="move dead-lettered messages back to the queue")
     red.add_argument("--function", required=True, help="the arrival function's name or ARN")
     red.add_argument("--max", type=int, default=None, help="move at most this many messages")
+    register_local(commands)
     args = parser.parse_args(argv)
+    if args.command == "local":
+        return int(args.handler(args))
     settings = settings_of_function(args.function)
     if args.command == "reprocess":
         counts = reprocess(settings, prefix=args.prefix, suffix=args.suffix, dry_run=args.dry_run)

@@ -1,0 +1,79 @@
+"""``batch-pipeline local`` says what is wrong in one line and exits 2, never with a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.examples.example_apps import EXAMPLES_DIR
+from tests.runtime.local.conftest import Ran, run_local
+
+
+def _one_line(ran: Ran) -> str:
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert "Traceback" not in ran.stdout + ran.stderr
+    (line,) = ran.stderr.strip().splitlines()
+    return line
+
+
+@pytest.fixture(scope="module")
+def minimal_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal example, synthesized by the CDK CLI."""
+    out = tmp_path_factory.mktemp("minimal-assembly") / "cdk.out"
+    subprocess.run(
+        ["cdk", "synth", "--quiet", "--output", str(out)],
+        cwd=EXAMPLES_DIR / "minimal",
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    line = _one_line(run_local(tmp_path / "no-app", tmp_path, cwd=tmp_path))
+    assert line.endswith("no-app does not exist; give a CDK app folder or a cloud assembly")
+
+
+def test_a_folder_that_is_no_app(tmp_path: Path) -> None:
+    line = _one_line(run_local(tmp_path, tmp_path, cwd=tmp_path))
+    assert "is neither a CDK app (no cdk.json) nor a cloud assembly" in line
+
+
+def test_an_app_without_a_pipeline(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": {}}))
+    line = _one_line(run_local(tmp_path, tmp_path / "manifest.json", cwd=tmp_path))
+    assert (
+        line
+        == "batch-pipeline local: the app has no BatchFilePipeline (no arrival function in any stack)"
+    )
+
+
+def test_a_file_to_upload_that_does_not_exist(minimal_assembly: Path, tmp_path: Path) -> None:
+    line = _one_line(run_local(minimal_assembly, tmp_path / "missing.txt", cwd=tmp_path))
+    assert line.endswith("missing.txt does not exist; name files or folders to upload")
+
+
+def test_no_docker(minimal_assembly: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "CDK_DOCKER": "no-such-docker"}
+    line = _one_line(
+        run_local(minimal_assembly, minimal_assembly / "manifest.json", cwd=tmp_path, env=env)
+    )
+    assert (
+        "Docker is required to run the job images locally and `no-such-docker` is not on PATH"
+        in line
+    )
+
+
+@pytest.mark.docker
+def test_an_image_that_does_not_build(minimal_assembly: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "cdk.out"
+    shutil.copytree(minimal_assembly, broken, symlinks=True)
+    (dockerfile,) = broken.glob("asset.*/Dockerfile")
+    dockerfile.write_text("FROM public.ecr.aws/docker/library/debian:trixie-slim\nRUN exit 7\n")
+    line = _one_line(run_local(broken, broken / "manifest.json", cwd=tmp_path))
+    assert f"the job image in {dockerfile.parent} does not build" in line
