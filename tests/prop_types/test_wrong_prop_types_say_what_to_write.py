@@ -14,7 +14,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import Duration, RemovalPolicy, Size, aws_s3
+from aws_cdk import Duration, RemovalPolicy, Size, aws_ec2, aws_s3
 
 from batch_pipeline_construct import (
     BatchFilePipeline,
@@ -175,3 +175,24 @@ def test_values_of_the_right_type_in_every_spelling_pass(dockerfile_dir: Path) -
         mode=BulkOptions(max_files_per_job=100),
         removal_policy=RemovalPolicy.DESTROY,
     )
+
+
+def test_an_object_jsii_knows_by_several_interfaces_is_checked_by_each(
+    dockerfile_dir: Path,
+) -> None:
+    # Older jsii releases return some imported resources (e.g. ``Vpc.from_lookup``) as this
+    # dynamic proxy, whose class implements nothing itself.
+    from jsii._reference_map import InterfaceDynamicProxy
+
+    stack = cdk.Stack(cdk.App(), "Stack")
+    vpc = aws_ec2.Vpc(stack, "Vpc")
+    bucket = aws_s3.Bucket(stack, "Bucket")
+
+    BatchFilePipeline(
+        stack, "Pipeline", dockerfile_path=dockerfile_dir, vpc=InterfaceDynamicProxy([vpc])
+    )
+    with pytest.raises(PipelineConfigurationError) as refused:
+        BatchFilePipeline(
+            stack, "Other", dockerfile_path=dockerfile_dir, vpc=InterfaceDynamicProxy([bucket])
+        )
+    assert refused.value.prop == "vpc"

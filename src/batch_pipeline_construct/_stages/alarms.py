@@ -6,6 +6,7 @@ The metrics come from ``BatchFilePipeline.metric_*`` (``metrics.py``); this modu
 from __future__ import annotations
 
 from aws_cdk import (
+    ArnFormat,
     Stack,
     aws_cloudwatch,
     aws_cloudwatch_actions,
@@ -78,8 +79,26 @@ class PipelineAlarms(Construct):
 
 
 def _allow_alarms_to_publish(topic: aws_sns.ITopic, alarms: list[aws_cloudwatch.Alarm]) -> None:
-    """Let CloudWatch publish these alarms to ``topic`` and encrypt them with its key, if any."""
-    account = Stack.of(topic).account
+    """Let CloudWatch publish these alarms to ``topic`` and encrypt them with its key, if any.
+
+    A topic in another stack names no alarm of this stack (a reference back would make the two
+    stacks depend on each other): it allows this account's alarms in its Region instead.
+    """
+    topic_stack = Stack.of(topic)
+    account = topic_stack.account
+    same_stack = all(Stack.of(alarm) is topic_stack for alarm in alarms)
+    source_arns = (
+        [alarm.alarm_arn for alarm in alarms]
+        if same_stack
+        else [
+            topic_stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name="*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        ]
+    )
     topic.add_to_resource_policy(
         aws_iam.PolicyStatement(
             principals=[aws_iam.ServicePrincipal(_CLOUDWATCH)],
@@ -87,7 +106,7 @@ def _allow_alarms_to_publish(topic: aws_sns.ITopic, alarms: list[aws_cloudwatch.
             resources=[topic.topic_arn],
             conditions={
                 "StringEquals": {"aws:SourceAccount": account},
-                "ArnLike": {"aws:SourceArn": [alarm.alarm_arn for alarm in alarms]},
+                "ArnLike": {"aws:SourceArn": source_arns},
             },
         )
     )
