@@ -1,0 +1,1 @@
+"""Tests of ``runtime/guard/``: the cost guard stops and resumes the pipeline."""
