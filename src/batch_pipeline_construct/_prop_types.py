@@ -104,7 +104,14 @@ def _fits_generic(value: object, origin: object, args: tuple[object, ...]) -> bo
 
 
 def _implements(value: object, interface: type) -> bool:
-    """Whether a jsii object (or a Python class decorated ``@jsii.implements``) is an ``interface``."""
+    """Whether a jsii object (or a Python class decorated ``@jsii.implements``) is an ``interface``.
+
+    jsii hands back an object it knows only by several interfaces as a dynamic proxy over one
+    proxy per interface (its ``_delegates``): it is an ``interface`` if one of them is.
+    """
+    delegates = vars(value).get("_delegates") if hasattr(value, "__dict__") else None
+    if isinstance(delegates, list):
+        return any(_implements(delegate, interface) for delegate in delegates)
     declared = getattr(type(value), "__jsii_ifaces__", ())
     if any(interface in getattr(i, "__mro__", ()) for i in declared):
         return True

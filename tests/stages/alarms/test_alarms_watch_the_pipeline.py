@@ -112,3 +112,24 @@ def test_alarms_can_go_elsewhere_or_be_off(dockerfile_dir: Path) -> None:
     } == {5}
     off = template_of(dockerfile_dir, alarms=AlarmOptions(enabled=False))
     assert resources(off, "AWS::CloudWatch::Alarm") == {}
+
+
+def test_a_topic_in_another_stack_allows_this_accounts_alarms_without_a_cycle(
+    dockerfile_dir: Path,
+) -> None:
+    app = cdk.App()
+    shared = cdk.Stack(app, "Shared")
+    pager = aws_sns.Topic(shared, "Pager")
+    stack = cdk.Stack(app, "Pipelines")
+    BatchFilePipeline(
+        stack, "Pipeline", dockerfile_path=str(dockerfile_dir), alarms=AlarmOptions(topic=pager)
+    )
+    app.synth()  # a reference from the topic's policy back to the alarms would be a cycle
+    (policy,) = resources(Template.from_stack(shared), "AWS::SNS::TopicPolicy").values()
+    (statement,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    (source_arn,) = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn["Fn::Join"][1][-1] == ":alarm:*"
