@@ -1,7 +1,7 @@
 """Cold start: how long importing the arrival handler takes, and what the Lambda asset holds.
 
 The asset is taken from a synthesized assembly (the staged folder whose ``runtime/`` holds
-``arrival_handler.py``), copied to a fresh folder for every run, and imported in a fresh
+``arrival/handler.py``), copied to a fresh folder for every run, and imported in a fresh
 interpreter as Lambda does: ``import runtime.arrival.handler`` with the asset folder first on
 ``sys.path``. Two figures, each the median of ``--runs``:
 
@@ -43,7 +43,7 @@ _PROBE = (
 def find_asset(assembly: Path) -> Path:
     """The staged arrival-function asset folder in ``assembly``."""
     for candidate in sorted(assembly.glob("asset.*")):
-        if (candidate / "runtime" / "arrival_handler.py").is_file():
+        if (candidate / "runtime" / "arrival" / "handler.py").is_file():
             return candidate
     raise FileNotFoundError(f"no arrival-function asset (runtime/arrival/handler.py) in {assembly}")
 

@@ -18,8 +18,7 @@ from aws_cdk import Duration, Size, aws_ec2, aws_kms, aws_s3, aws_sns
 from .errors import PipelineConfigurationError
 from .runtime import settings
 from .runtime.job import manifest
-from .runtime.job.contract import CONTRACT_VARIABLES
-from .runtime.job.resolver import MANIFEST_URI
+from .runtime.job.contract import CONTRACT_VARIABLES, MANIFEST_URI
 
 
 class ComputeType(enum.Enum):

@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clients
-from ..job.contract import MANIFEST_URI_PARAMETER, JobContract, job_name
+from ..job.contract import MANIFEST_URI, MANIFEST_URI_PARAMETER, JobContract, job_name
 from ..job.manifest import ManifestPlan, plan_manifest
-from ..job.resolver import MANIFEST_URI
 from ..logs import log
 from ..settings import JOB_NAME_PREFIX, MAX_ARRAY_SIZE
 from .dispatch import FileOutcome, contract_for

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "ARRAY_INDEX",
+    "MANIFEST_URI",
     "CONTRACT_VARIABLES",
     "INPUT_URI_PARAMETER",
     "MANIFEST_URI_PARAMETER",
@@ -59,6 +61,10 @@ INPUT_URI_PARAMETER = "inputUri"
 """Batch job parameter of a per-file job: the input object's ``s3://`` URI."""
 OUTPUT_URI_PARAMETER = "outputUri"
 """Batch job parameter of a per-file job: the output prefix's ``s3://`` URI."""
+MANIFEST_URI = "MANIFEST_URI"
+"""Environment variable of a bulk-mode array job: the manifest's ``s3://`` URI."""
+ARRAY_INDEX = "AWS_BATCH_JOB_ARRAY_INDEX"
+"""Environment variable AWS Batch sets in every child of an array job."""
 MANIFEST_URI_PARAMETER = "manifestUri"
 """Batch job parameter of a bulk-mode array job: the manifest's ``s3://`` URI."""
 

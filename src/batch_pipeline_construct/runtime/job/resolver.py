@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from .contract import CONTRACT_VARIABLES, JobContract
+from .contract import ARRAY_INDEX, CONTRACT_VARIABLES, MANIFEST_URI, JobContract
 from .errors import (
     BadArrayIndex,
     ContractUnavailable,
@@ -75,8 +75,6 @@ from .outcomes import ChildOutcomes, FileOutcome, LogLocation, log_location
 from .runner import FileRun, run_file
 
 __all__ = [
-    "ARRAY_INDEX",
-    "MANIFEST_URI",
     "ContractUnavailable",
     "main",
     "resolve_contract",
@@ -85,10 +83,6 @@ __all__ = [
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-MANIFEST_URI = "MANIFEST_URI"
-"""Environment variable with the manifest's ``s3://`` URI, in bulk mode."""
-ARRAY_INDEX = "AWS_BATCH_JOB_ARRAY_INDEX"
-"""Environment variable AWS Batch sets in every child of an array job."""
 
 _USAGE = "usage: python3 -m batch_pipeline_job.resolver (--print | -- CMD ARG...)"
 
