@@ -18,6 +18,7 @@ from .options import (
     ArrivalOptions,
     BulkOptions,
     ComputeOptions,
+    CostGuardOptions,
     JobOptions,
     NotificationOptions,
     PerFileOptions,
@@ -39,6 +40,7 @@ def validate_props(
     output_prefix: str,
     vpc: aws_ec2.IVpc | None,
     completion_topic: aws_sns.ITopic | None,
+    cost_guard: CostGuardOptions | None = None,
 ) -> None:
     """Raise one :class:`PipelineConfigurationError` listing every wrong prop, if any."""
     bulk = mode if isinstance(mode, BulkOptions) else None
@@ -53,6 +55,8 @@ def validate_props(
         lambda: _validate_output_prefix(output_prefix),
         lambda: _validate_subnets(compute, vpc),
     ]
+    if cost_guard is not None:
+        checks.append(cost_guard.validate)
     if bulk is not None:
         checks.append(lambda: bulk.packing.validate(job))
     if _same_bucket(input_bucket, output_bucket):

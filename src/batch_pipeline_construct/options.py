@@ -606,3 +606,31 @@ class AlarmOptions:
             raise PipelineConfigurationError(
                 "alarms.failed_jobs_threshold", self.failed_jobs_threshold, "use 1 or more"
             )
+
+
+@dataclass(frozen=True)
+class CostGuardOptions:
+    """A monthly budget for the pipeline's compute: when AWS Budgets forecasts the month's cost
+    above ``forecast_threshold_percent`` of it, the pipeline stops taking new jobs (files wait in
+    the arrival queue, nothing is lost) and the completion topic says so (``"kind": "cost-guard"``).
+    Costs are counted by a cost allocation tag the construct applies (``batch-pipeline``), which
+    must be activated in the Billing console."""
+
+    monthly_budget_usd: float
+    """The month's budget in US dollars."""
+
+    forecast_threshold_percent: float = 100
+    """Stop when the forecast passes this share of the budget (1..1,000 %). Default: 100 %."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for a budget AWS Budgets would reject."""
+        if not self.monthly_budget_usd > 0:
+            raise PipelineConfigurationError(
+                "cost_guard.monthly_budget_usd", self.monthly_budget_usd, "use a positive amount"
+            )
+        if not 1 <= self.forecast_threshold_percent <= 1000:
+            raise PipelineConfigurationError(
+                "cost_guard.forecast_threshold_percent",
+                self.forecast_threshold_percent,
+                "use 1 to 1000 (percent of the budget)",
+            )

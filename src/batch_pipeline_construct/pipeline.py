@@ -26,6 +26,7 @@ from ._stages.alarms import PipelineAlarms
 from ._stages.arrival import ArrivalPath
 from ._stages.completion import PipelineCompletion
 from ._stages.compute import PipelineCompute
+from ._stages.cost_guard import CostGuard
 from ._stages.dashboard import PipelineDashboard
 from ._stages.helper_logs import bound_helper_logs
 from ._stages.metrics import PipelineMetrics
@@ -43,6 +44,7 @@ from .options import (
     BucketOptions,
     BulkOptions,
     ComputeOptions,
+    CostGuardOptions,
     JobOptions,
     NotificationOptions,
     PerFileOptions,
@@ -88,6 +90,7 @@ class BatchFilePipeline(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: aws_logs.RetentionDays = aws_logs.RetentionDays.THREE_MONTHS,
         dashboard: bool = False,
+        cost_guard: CostGuardOptions | None = None,
     ) -> None:
         """Build the pipeline.
 
@@ -109,6 +112,7 @@ class BatchFilePipeline(Construct):
         :param notifications: E-mail subscriptions and the new topic's KMS key. Default: no subscriptions, no KMS.
         :param removal_policy: What happens to buckets, logs and the per-file record table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
+        :param cost_guard: A monthly budget for the pipeline's compute; past its forecast threshold the pipeline stops taking new jobs until resumed. Default: off.
         :param dashboard: Create a CloudWatch dashboard of the pipeline's metrics ($3 a month beyond an account's first three dashboards). Default: off.
         """
         raise_for_wrong_types(BatchFilePipeline.__init__, locals())
@@ -133,6 +137,7 @@ class BatchFilePipeline(Construct):
             output_prefix=output_prefix,
             vpc=vpc,
             completion_topic=completion_topic,
+            cost_guard=cost_guard,
         )
         bulk = mode if isinstance(mode, BulkOptions) else None
 
@@ -261,6 +266,21 @@ class BatchFilePipeline(Construct):
                 arrival_errors=self.metric_arrival_errors(period=alarms.period),
                 failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
+        self.cost_guard: CostGuard | None = None
+        """The budget and the function that stops the pipeline (None unless ``cost_guard``)."""
+        if cost_guard is not None:
+            self.cost_guard = CostGuard(
+                self,
+                "CostGuard",
+                options=cost_guard,
+                job_queue=compute_parts.job_queue,
+                job_definition=compute_parts.job_definition,
+                compute_environment=compute_parts.compute_environment,
+                event_source_mapping_id=arrival_path.event_source.event_source_mapping_id,
+                completion_topic=completion.topic,
+                log_retention=log_retention,
+                removal_policy=removal_policy,
+            )
         self.dashboard: aws_cloudwatch.Dashboard | None = None
         """The CloudWatch dashboard (None unless ``dashboard`` is on)."""
         if dashboard:

@@ -1,0 +1,1 @@
+"""Tests of ``_stages/cost_guard.py``."""
