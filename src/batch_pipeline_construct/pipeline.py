@@ -8,6 +8,7 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     aws_batch,
+    aws_budgets,
     aws_cloudwatch,
     aws_dynamodb,
     aws_ec2,
@@ -266,10 +267,14 @@ class BatchFilePipeline(Construct):
                 arrival_errors=self.metric_arrival_errors(period=alarms.period),
                 failed_jobs=self.metric_failed_jobs(period=alarms.period),
             ).alarms
-        self.cost_guard: CostGuard | None = None
-        """The budget and the function that stops the pipeline (None unless ``cost_guard``)."""
+        self.budget: aws_budgets.CfnBudget | None = None
+        """The cost guard's monthly budget (None unless ``cost_guard``)."""
+        self.budget_alerts: aws_sns.Topic | None = None
+        """The topic the budget's forecast alert goes to (None unless ``cost_guard``)."""
+        self.cost_guard_function: aws_lambda.Function | None = None
+        """The function that stops the pipeline on the alert (None unless ``cost_guard``)."""
         if cost_guard is not None:
-            self.cost_guard = CostGuard(
+            guard = CostGuard(
                 self,
                 "CostGuard",
                 options=cost_guard,
@@ -281,6 +286,9 @@ class BatchFilePipeline(Construct):
                 log_retention=log_retention,
                 removal_policy=removal_policy,
             )
+            self.budget = guard.budget
+            self.budget_alerts = guard.alerts
+            self.cost_guard_function = guard.function
         self.dashboard: aws_cloudwatch.Dashboard | None = None
         """The CloudWatch dashboard (None unless ``dashboard`` is on)."""
         if dashboard:

@@ -37,8 +37,7 @@ def test_the_budget_counts_this_pipelines_tag_and_alerts_on_its_forecast(
 ) -> None:
     stack, pipeline = build_pipeline(dockerfile_dir, cost_guard=GUARD)
     template = Template.from_stack(stack)
-    assert pipeline.cost_guard is not None
-    tag = pipeline.cost_guard.tag_value
+    tag = _tag_of(template)
 
     _, budget = only(template, "AWS::Budgets::Budget")
     data = budget["Properties"]["Budget"]
@@ -54,7 +53,8 @@ def test_the_budget_counts_this_pipelines_tag_and_alerts_on_its_forecast(
     }
     [subscriber] = alert["Subscribers"]
     assert subscriber["SubscriptionType"] == "SNS"
-    alerts_topic = stack.resolve(pipeline.cost_guard.alerts.topic_arn)
+    assert pipeline.budget_alerts is not None
+    alerts_topic = stack.resolve(pipeline.budget_alerts.topic_arn)
     assert subscriber["Address"] == alerts_topic
     # Budgets may publish to the alerts topic, from this account only.
     policies = json.dumps(resources(template, "AWS::SNS::TopicPolicy"))
@@ -66,8 +66,7 @@ def test_the_pipelines_compute_carries_the_tag(dockerfile_dir: Path) -> None:
         dockerfile_dir, cost_guard=GUARD, compute=ComputeOptions(type=ComputeType.EC2)
     )
     template = Template.from_stack(stack)
-    assert pipeline.cost_guard is not None
-    tag = pipeline.cost_guard.tag_value
+    tag = _tag_of(template)
 
     _, definition = only(template, "AWS::Batch::JobDefinition")
     assert definition["Properties"]["PropagateTags"] is True
@@ -75,6 +74,15 @@ def test_the_pipelines_compute_carries_the_tag(dockerfile_dir: Path) -> None:
     _, environment = only(template, "AWS::Batch::ComputeEnvironment")
     assert environment["Properties"]["ComputeResources"]["Tags"] == {COST_ALLOCATION_TAG: tag}
     assert environment["Properties"]["Tags"][COST_ALLOCATION_TAG] == tag
+
+
+def _tag_of(template: Template) -> str:
+    """The tag value the budget counts: the pipeline's unique ID."""
+    _, budget = only(template, "AWS::Budgets::Budget")
+    [filter_value] = budget["Properties"]["Budget"]["CostFilters"]["TagKeyValue"]
+    key, _, value = filter_value.removeprefix("user:").partition("$")
+    assert key == COST_ALLOCATION_TAG and value.startswith("Stack")
+    return value
 
 
 def _guard_function(template: Template) -> tuple[str, dict[str, Any]]:
@@ -90,7 +98,7 @@ def test_the_alert_reaches_a_function_that_may_stop_only_this_pipeline(
 ) -> None:
     stack, pipeline = build_pipeline(dockerfile_dir, cost_guard=GUARD)
     template = Template.from_stack(stack)
-    assert pipeline.cost_guard is not None
+    assert pipeline.budget_alerts is not None and pipeline.cost_guard_function is not None
     function_id, function = _guard_function(template)
 
     variables = function["Properties"]["Environment"]["Variables"]
@@ -100,7 +108,7 @@ def test_the_alert_reaches_a_function_that_may_stop_only_this_pipeline(
     subscriptions = resources(template, "AWS::SNS::Subscription").values()
     assert any(
         s["Properties"]["Protocol"] == "lambda"
-        and s["Properties"]["TopicArn"] == stack.resolve(pipeline.cost_guard.alerts.topic_arn)
+        and s["Properties"]["TopicArn"] == stack.resolve(pipeline.budget_alerts.topic_arn)
         and s["Properties"]["Endpoint"] == {"Fn::GetAtt": [function_id, "Arn"]}
         for s in subscriptions
     )
