@@ -11,10 +11,21 @@ from typing import Any
 import boto3
 import pytest
 
+from batch_pipeline_construct.runtime import clients
+from batch_pipeline_construct.runtime.arrival.handler import handler as arrival_handler
 from batch_pipeline_construct.runtime.guard import handler as guard_handler
 from batch_pipeline_construct.runtime.guard.settings import GuardSettings
 from batch_pipeline_construct.runtime.guard.switch import resume_pipeline
-from tests.runtime.runtime_pipeline import Pipeline, s3_body, s3_record
+from tests.runtime.runtime_pipeline import (
+    LambdaContext,
+    Pipeline,
+    client_error,
+    first_calls_fail,
+    inject,
+    s3_body,
+    s3_record,
+    sqs_event,
+)
 
 
 class Guarded:
@@ -126,3 +137,24 @@ def test_resume_enables_the_queue_and_the_event_source_again(guarded: Guarded) -
 
 def test_the_guards_settings_cross_the_boundary_unchanged(guarded: Guarded) -> None:
     assert GuardSettings.from_environ(guarded.settings.to_environ()) == guarded.settings
+
+
+def test_an_invocation_caught_by_the_stop_returns_its_file_to_the_queue_not_the_dead_letters(
+    guarded: Guarded,
+) -> None:
+    # Batch refuses new jobs on a DISABLED queue; moto does not model that, so the refusal is
+    # injected on the wire, as AWS answers it.
+    calls = inject(
+        clients.batch(),
+        "batch.SubmitJob",
+        first_calls_fail(1, lambda: client_error("ClientException", 400)),
+    )
+    event = sqs_event(s3_body(s3_record("caught.csv", version_id="v1")))
+
+    caught = arrival_handler(event, LambdaContext())
+    redelivered = arrival_handler(event, LambdaContext())
+
+    assert caught == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert not guarded.pipeline.dead_letters()
+    assert redelivered == {"batchItemFailures": []}
+    assert len(calls) == 2 and len(guarded.pipeline.jobs()) == 1
