@@ -25,6 +25,9 @@ NODE_VERSION = "22"
 REPOSITORY = "https://github.com/batch-pipeline-construct/batch-pipeline-construct"
 """The project's home; every URL in the package metadata starts with it."""
 LINTED_PATHS = "src tests scripts examples benchmarks .projenrc.py"
+OPERATOR_SCRIPT = "batch-pipeline"
+# The extra `operator`: what the console script needs beyond the construct's own dependencies.
+OPERATOR_DEPS = ["boto3>=1.40.0", "rich>=13.7"]
 
 project = PythonProject(
     name="batch-pipeline-construct",
@@ -65,6 +68,9 @@ project = PythonProject(
                 "Topic :: System :: Distributed Computing",
                 "Typing :: Typed",
             ],
+            # The operator commands: `pip install "batch-pipeline-construct[operator]"`.
+            "scripts": {OPERATOR_SCRIPT: "batch_pipeline_construct.runtime.operator.cli:main"},
+            "optional_dependencies": {"operator": OPERATOR_DEPS},
         },
         "build_system": {
             "requires": ["hatchling>=1.27"],
@@ -80,15 +86,16 @@ project = PythonProject(
         "pytest@^9.0.0",
         "pytest-xdist@^3.8.0",
         "syrupy@^7.0.0",
-        "moto[s3,sqs,batch,dynamodb,server]@^5.2.0",
+        "moto[s3,sqs,batch,dynamodb,cloudformation,awslambda,server]@^5.2.0",
         "boto3@^1.40.0",
+        "rich@^15.0.0",
         "hypothesis@^6.150.0",
         "cdk-nag@^3.0.2",
         "cfn-lint@^1.58.0",
         "aws-cdk.integ-tests-alpha@2.275.0a0",
         "mypy@^2.4.0",
         "ruff@~0.17.0",
-        "boto3-stubs[s3,sqs,batch,dynamodb,lambda,sns]@^1.43.0",
+        "boto3-stubs[s3,sqs,batch,dynamodb,lambda,sns,cloudformation]@^1.43.0",
         "twine@^7.0.0",
         "build@^1.6.0",
         "pyyaml@^6.0.0",

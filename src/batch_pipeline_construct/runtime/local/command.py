@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import LocalRunError
 from .runner import Report, run_locally
 
+if TYPE_CHECKING:
+    from ..operator.cli import Commands
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(commands: Commands) -> None:
     """Add the ``local`` subcommand to the operator's command line."""
-    parser = commands.add_parser(
+    parser = commands.add(
         "local",
         help="run a pipeline locally: real arrival code, real job image, local AWS APIs",
         description="Run a BatchFilePipeline on this machine, end to end, with Docker.",
+        run=main,
+        aws=False,
+        json_output=False,
     )
     parser.add_argument(
         "app", type=Path, help="a CDK app folder (with cdk.json) or a synthesized cloud assembly"
@@ -36,7 +43,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds before giving up (default 900)"
     )
-    parser.set_defaults(handler=main)
 
 
 def _print_failures(report: Report) -> None:
