@@ -26,3 +26,29 @@ def positive_float(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"{text} is not allowed: give a finite number above 0")
     return value
+
+
+def add_submit_options(parser: argparse.ArgumentParser) -> None:
+    """``--rate``, ``--workers`` and ``--log``: how a command that submits jobs paces itself."""
+    from .throttle import BATCH_SUBMIT_RATE_LIMIT, DEFAULT_SUBMIT_RATE
+
+    group = parser.add_argument_group("submission")
+    group.add_argument(
+        "--rate",
+        type=positive_float,
+        default=DEFAULT_SUBMIT_RATE,
+        metavar="CALLS_PER_SECOND",
+        help=(
+            f"SubmitJob calls per second at most (default {DEFAULT_SUBMIT_RATE:.0f}; the account"
+            f" has {BATCH_SUBMIT_RATE_LIMIT:.0f}, shared with the arrival function)"
+        ),
+    )
+    group.add_argument(
+        "--workers", type=positive_int, default=8, help="files submitted side by side (default 8)"
+    )
+    group.add_argument(
+        "--log",
+        type=argparse.FileType("a", encoding="utf-8"),
+        metavar="FILE",
+        help="append the arrival code's JSON line per file to FILE",
+    )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..local import command as local
-from . import redrive, reprocess
+from . import failed, redrive, reprocess, retry, status
 from .errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, OperatorError
 from .session import INSTALL_HINT, use_session
 from .target import add_target_options
@@ -65,12 +65,13 @@ class Commands:
 
         ``aws`` commands act on a deployed pipeline: they get ``--region``, ``--profile``,
         ``--stack``, ``--pipeline`` and ``--function``, and the AWS session is set up before
-        ``run`` is called. Every command gets ``--json``.
+        ``run`` is called (``args.aws_region`` is the Region it uses). Every command gets
+        ``--json``.
         """
         parser = self._subparsers.add_parser(
             name, help=help, description=description or help, prog=f"{PROG} {name}"
         )
-        parser.set_defaults(run=run, aws=aws)
+        parser.set_defaults(handler=run, aws=aws)
         if json_output:
             parser.add_argument("--json", action="store_true", help="print JSON for scripts")
         if aws:
@@ -84,6 +85,9 @@ Register = Callable[[Commands], None]
 """A subcommand module's ``register`` function."""
 
 COMMANDS: tuple[Register, ...] = (
+    status.register,
+    failed.register,
+    retry.register,
     reprocess.register,
     redrive.register,
     local.register,
@@ -105,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.aws:
-            use_session(region=args.region, profile=args.profile)
-        status: int = args.run(args)
+            args.aws_region = use_session(region=args.region, profile=args.profile)
+        status: int = args.handler(args)
         return status
     except OperatorError as error:
         return _fail(str(error))

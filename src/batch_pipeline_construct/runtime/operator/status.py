@@ -1,0 +1,178 @@
+"""``batch-pipeline status``: where the pipeline's files stand.
+
+Counts by state (of every file in the per-file record, or of one run with ``--run``), the file
+that has waited longest for compute, and the current run's progress: files finished, pace and
+ETA. ``--watch`` refreshes in place on a terminal (a new block every ``--interval`` elsewhere)
+until the run has finished or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..records import query
+from ..records.query import RecordsTable
+from ..records.schema import FileState
+from .arguments import positive_float
+from .errors import EXIT_OK, OperatorError
+from .file_records import records_table
+from .output import emit
+from .progress import format_duration
+from .target import locate
+
+if TYPE_CHECKING:
+    from .cli import Commands
+
+DEFAULT_WATCH_INTERVAL_SECONDS = 5.0
+"""How often ``--watch`` refreshes."""
+
+
+def status(
+    table: RecordsTable, *, run_id: str | None = None, now: float | None = None
+) -> dict[str, Any]:
+    """The pipeline's status as a JSON-ready dict (see the module documentation)."""
+    moment = time.time() if now is None else now
+    counts = query.counts_by_state(table, run_id=run_id)
+    oldest = query.oldest_waiting(table, run_id=run_id)
+    run = query.get_run(table, run_id) if run_id is not None else query.current_run(table)
+    document: dict[str, Any] = {
+        "scope": "run" if run_id is not None else "all",
+        "counts": {state.value: counts[state] for state in FileState},
+        "oldest_waiting": None,
+        "run": None,
+    }
+    if oldest is not None and oldest.waiting_since is not None:
+        document["oldest_waiting"] = {
+            "uri": oldest.input_uri,
+            "state": oldest.state.value,
+            "waiting_seconds": max(0.0, moment - oldest.waiting_since),
+        }
+    if run is not None:
+        progress = query.run_progress(table, run.run_id, now=moment)
+        document["run"] = {
+            "run_id": run.run_id,
+            "files": sum(progress.counts.values()),
+            "finished": sum(
+                progress.counts[s]
+                for s in (FileState.SUCCEEDED, FileState.FAILED, FileState.DEAD_LETTERED)
+            ),
+            "failed": progress.counts[FileState.FAILED],
+            "files_per_minute": progress.files_per_minute,
+            "eta_seconds": progress.eta_seconds,
+            "report_uri": run.report_uri,
+        }
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    """The status for a person."""
+    title = "files of the run" if document["scope"] == "run" else "files in the record"
+    counts: dict[str, int] = document["counts"]
+    width = max(len(state) for state in counts)
+    lines = [f"{title}:"]
+    lines += [f"  {state:<{width}}  {count:>9,}" for state, count in counts.items()]
+    oldest = document["oldest_waiting"]
+    if oldest is not None:
+        lines.append(
+            f"oldest waiting: {oldest['uri']} ({oldest['state']},"
+            f" {format_duration(oldest['waiting_seconds'])})"
+        )
+    else:
+        lines.append("oldest waiting: none")
+    run = document["run"]
+    if run is None:
+        lines.append("run: none yet")
+        return "\n".join(lines)
+    line = (
+        f"run {run['run_id']}: {run['finished']:,} of {run['files']:,} finished,"
+        f" {run['failed']:,} failed"
+    )
+    if run["files_per_minute"] is not None:
+        line += f", {run['files_per_minute']:,.1f} files/min"
+    if run["eta_seconds"] is not None:
+        line += (
+            ", done" if run["eta_seconds"] == 0 else f", ETA {format_duration(run['eta_seconds'])}"
+        )
+    lines.append(line)
+    if run["report_uri"]:
+        lines.append(f"report: {run['report_uri']}")
+    return "\n".join(lines)
+
+
+def watch(
+    read: Callable[[], dict[str, Any]],
+    *,
+    interval: float,
+    as_json: bool,
+    sleep: Callable[[float], None] = time.sleep,
+    refreshes: int | None = None,
+) -> None:
+    """Show ``read()`` every ``interval`` seconds until the run has finished (or ``refreshes``)."""
+    live = None
+    if sys.stdout.isatty() and not as_json:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        live = Live(console=Console(), auto_refresh=False)
+        live.start()
+    shown = 0
+    try:
+        while True:
+            document = read()
+            if live is not None:
+                live.update(Text(render(document)), refresh=True)
+            else:
+                emit(document, render(document) + "\n", as_json=as_json)
+            shown += 1
+            run = document["run"]
+            if run is not None and run["files"] and run["finished"] >= run["files"]:
+                return
+            if refreshes is not None and shown >= refreshes:
+                return
+            sleep(interval)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def register(commands: Commands) -> None:
+    """Add ``status`` to the command line."""
+    parser = commands.add(
+        "status",
+        help="counts by state, the oldest waiting file, the current run's pace and ETA",
+        run=run,
+    )
+    parser.add_argument(
+        "--run", dest="run_id", metavar="RUN_ID", help="one run's files (default: every file)"
+    )
+    parser.add_argument("--watch", action="store_true", help="refresh until the run is done")
+    parser.add_argument(
+        "--interval",
+        type=positive_float,
+        default=DEFAULT_WATCH_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help=f"--watch refreshes this often (default {DEFAULT_WATCH_INTERVAL_SECONDS:.0f})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """The body of ``batch-pipeline status``."""
+    table = records_table(locate(args).settings)
+    if args.run_id is not None and query.get_run(table, args.run_id) is None:
+        raise OperatorError(f"no run {args.run_id!r} in the pipeline's record")
+    if args.watch:
+        try:
+            watch(
+                lambda: status(table, run_id=args.run_id), interval=args.interval, as_json=args.json
+            )
+        except KeyboardInterrupt:
+            pass
+        return EXIT_OK
+    document = status(table, run_id=args.run_id)
+    emit(document, render(document), as_json=args.json)
+    return EXIT_OK
