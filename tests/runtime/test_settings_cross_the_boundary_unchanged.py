@@ -28,6 +28,8 @@ def test_every_setting_survives_the_round_trip() -> None:
         bulk_mode=True,
         bulk_max_files=500,
         manifest_prefix="lists/",
+        trigger_prefix="raw/",
+        trigger_suffixes=(".csv", ".csv.gz, odd"),
     )
 
     environ = sent.to_environ()
@@ -79,6 +81,18 @@ def test_every_field_has_its_own_environment_variable() -> None:
         file_parallelism=5,
         max_file_attempts=6,
         child_capacity=7,
+        trigger_prefix="raw/",
+        trigger_suffixes=(".csv",),
     )
     environ = fields.to_environ()
     assert len(environ) == len(ArrivalSettings.__dataclass_fields__)
+
+
+@pytest.mark.parametrize(
+    ("key", "triggers"),
+    [("raw/a.csv", True), ("raw/a.tsv", True), ("raw/a.txt", False), ("a.csv", False)],
+)
+def test_the_trigger_matches_as_the_bucket_notification_does(key: str, triggers: bool) -> None:
+    pipeline = replace(MINIMAL, trigger_prefix="raw/", trigger_suffixes=(".csv", ".tsv"))
+
+    assert pipeline.triggers(key) is triggers

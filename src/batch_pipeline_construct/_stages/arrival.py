@@ -147,6 +147,8 @@ class ArrivalPath(Construct):
                 settings.DEFAULT_MANIFEST_PREFIX if bulk is None else bulk.manifest_prefix
             ),
             **_packing_fields(packing or PackingSettings()),
+            trigger_prefix=trigger.prefix or "",
+            trigger_suffixes=tuple(trigger.suffixes),
         )
 
         self.function = aws_lambda.Function(

@@ -15,6 +15,7 @@ same way and import the names they share from here.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import typing
 from collections.abc import Mapping
@@ -75,6 +76,8 @@ MIN_CHILDREN = "BPC_MIN_CHILDREN"
 FILE_PARALLELISM = "BPC_FILE_PARALLELISM"
 MAX_FILE_ATTEMPTS = "BPC_MAX_FILE_ATTEMPTS"
 CHILD_CAPACITY = "BPC_CHILD_CAPACITY"
+TRIGGER_PREFIX = "BPC_TRIGGER_PREFIX"
+TRIGGER_SUFFIXES = "BPC_TRIGGER_SUFFIXES"
 
 _ENVIRON = "environ"
 _REQUIRED: Any = dataclasses.MISSING
@@ -159,6 +162,16 @@ class ArrivalSettings(EnvironSettings):
     """Bulk mode: attempts per file inside the container."""
     child_capacity: int = setting(CHILD_CAPACITY, DEFAULT_MIN_CHILDREN)
     """Bulk mode: children the compute environment runs at once."""
+    trigger_prefix: str = setting(TRIGGER_PREFIX, "")
+    """The input bucket notification's key prefix ('' for any key)."""
+    trigger_suffixes: tuple[str, ...] = setting(TRIGGER_SUFFIXES, ())
+    """The notifications' key suffixes, one matching is enough (none for any ending)."""
+
+    def triggers(self, key: str) -> bool:
+        """Whether a new object ``key`` starts a job: the bucket notification's own filters."""
+        return key.startswith(self.trigger_prefix) and (
+            not self.trigger_suffixes or key.endswith(self.trigger_suffixes)
+        )
 
     @property
     def packing(self) -> PackingSettings:
@@ -180,6 +193,8 @@ def _same(value: Any, default: Any) -> bool:
 def _encode(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
     return str(value)
 
 
@@ -188,4 +203,6 @@ def _decode(text: str, kind: object) -> object:
         return text.lower() == "true"
     if kind is int:
         return int(text)
+    if typing.get_origin(kind) is tuple:
+        return tuple(json.loads(text))
     return text

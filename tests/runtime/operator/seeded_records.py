@@ -7,12 +7,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from runtime_pipeline import INPUT_BUCKET, Pipeline
-
 from batch_pipeline_construct.runtime import settings
 from batch_pipeline_construct.runtime.records import schema
 from batch_pipeline_construct.runtime.records.query import RecordsTable
+from tests.runtime.records_support import create_records_table
+from tests.runtime.runtime_pipeline import INPUT_BUCKET, Pipeline
 
 RECORDS_TABLE = "file-records"
 RUN = "20261124T220000Z-0a1b2c"
@@ -22,31 +21,9 @@ LOG_GROUP = "/aws/batch/lab-pipeline"
 
 def use_records_table(pipeline: Pipeline) -> RecordsTable:
     """The pipeline's file-records table as the construct creates it (key, TTL, both indexes)."""
-    client = boto3.client("dynamodb")
-    client.create_table(
-        TableName=RECORDS_TABLE,
-        KeySchema=[{"AttributeName": schema.PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": schema.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": schema.RUN_ID, "AttributeType": "S"},
-            {"AttributeName": schema.JOB_ID, "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": schema.RUN_INDEX,
-                "KeySchema": [{"AttributeName": schema.RUN_ID, "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": schema.JOB_INDEX,
-                "KeySchema": [{"AttributeName": schema.JOB_ID, "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    pipeline.configure(**{settings.IDEMPOTENCY_TABLE: RECORDS_TABLE})
-    return RecordsTable(client, RECORDS_TABLE)
+    table = create_records_table(RECORDS_TABLE)
+    pipeline.configure(**{settings.FILE_RECORDS_TABLE: RECORDS_TABLE})
+    return table
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
 
 from batch_pipeline_construct import ArrivalOptions, PerFileOptions, TriggerOptions
+from batch_pipeline_construct.runtime import settings
+from batch_pipeline_construct.runtime.settings import ArrivalSettings
 from tests.support.pipeline_builders import only, resources, template_of
 
 
@@ -85,3 +87,16 @@ def test_prefix_and_each_suffix_become_s3_filters(dockerfile_dir: Path) -> None:
             ],
         )
     )
+    # The same filters reach the function's settings, so operator commands apply them too.
+    function = next(
+        v
+        for k, v in resources(template, "AWS::Lambda::Function").items()
+        if k.startswith("PipelineArrivalFunction")
+    )
+    variables = function["Properties"]["Environment"]["Variables"]
+    received = ArrivalSettings.from_environ(
+        {name: value for name, value in variables.items() if isinstance(value, str)}
+        | {settings.JOB_QUEUE_ARN: "q", settings.JOB_DEFINITION_NAME: "d"}
+        | {settings.INPUT_BUCKET: "i", settings.OUTPUT_BUCKET: "o"}
+    )
+    assert (received.trigger_prefix, received.trigger_suffixes) == ("in/", (".csv", ".tsv"))

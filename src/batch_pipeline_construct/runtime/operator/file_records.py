@@ -19,7 +19,7 @@ RETRYABLE_STATES = (schema.FileState.FAILED, schema.FileState.DEAD_LETTERED)
 
 def records_table(settings: ArrivalSettings) -> RecordsTable:
     """The pipeline's file-records table; an error when the pipeline keeps none."""
-    name = settings.idempotency_table
+    name = settings.file_records_table
     if not name:
         raise OperatorError(
             "this pipeline keeps no per-file record (deduplication is off in its ArrivalOptions)"
