@@ -218,7 +218,7 @@ def test_a_pipeline_without_a_record_is_told_so(
     assert main(["status", "--function", "no-record"]) == EXIT_UNUSABLE
     assert capsys.readouterr().err == (
         "batch-pipeline: error: this pipeline keeps no per-file record"
-        " (deduplication is off in its ArrivalOptions)\n"
+        " (ArrivalOptions(file_records=False))\n"
     )
 
 

@@ -22,7 +22,7 @@ def records_table(settings: ArrivalSettings) -> RecordsTable:
     name = settings.file_records_table
     if not name:
         raise OperatorError(
-            "this pipeline keeps no per-file record (deduplication is off in its ArrivalOptions)"
+            "this pipeline keeps no per-file record (ArrivalOptions(file_records=False))"
         )
     return RecordsTable(clients.dynamodb(), name)
 
