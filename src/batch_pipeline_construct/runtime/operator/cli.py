@@ -1,15 +1,16 @@
-"""The operator's command line: ``batch-pipeline`` (or ``python -m
-batch_pipeline_construct.runtime.operator``), installed with ``pip install
-"batch-pipeline-construct[operator]"``.
+"""The operator's command line, ``batch-pipeline``: ``status``, ``failed``, ``retry``,
+``reprocess``, ``redrive`` and ``local``.
 
-Every subcommand lives in a module of its own under this package, with a function
+Install it with ``pip install "batch-pipeline-construct[operator]"``; the same command runs as
+``python -m batch_pipeline_construct.runtime.operator``. Every command that acts on a deployed
+pipeline takes ``--region``, ``--profile`` and ``--json``, and names the pipeline with
+``--stack NAME [--pipeline CONSTRUCT_PATH]`` or ``--function NAME`` (see :mod:`.target`).
+Errors are one line on stderr. The exit status is 0 when everything was done, 1 when some of the
+work failed, 2 when the command could not run, 130 when interrupted.
+
+Every subcommand lives in a module of its own, with a function
 ``register(commands: Commands) -> None`` that calls :meth:`Commands.add`. Adding a subcommand
 takes two lines here: import its module, and list its ``register`` in :data:`COMMANDS`.
-
-Every command that acts on a deployed pipeline takes ``--region``, ``--profile``, ``--json``
-and names the pipeline with ``--stack NAME [--pipeline CONSTRUCT_PATH]`` or ``--function NAME``
-(see :mod:`.target`). Errors are one line on stderr; the exit status is 0 when everything was
-done, 1 when some of the work failed, 2 when the command could not run, 130 when interrupted.
 """
 
 from __future__ import annotations
