@@ -3,6 +3,8 @@ of its own, so the job definition's retry rules can tell them from the user's pr
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -120,8 +122,8 @@ def test_s3_failing_after_botocores_retries_is_worth_a_new_attempt(s3_server: S3
     with pytest.raises(StorageUnavailable, match="S3 answered InternalError") as raised:
         resolve_job({"MANIFEST_URI": uri, "AWS_BATCH_JOB_ARRAY_INDEX": "0"}, s3=client)
 
-    assert raised.value.exit_code == exit_codes.EXIT_STORAGE_UNAVAILABLE
-    assert exit_codes.EXIT_STORAGE_UNAVAILABLE in exit_codes.RETRYABLE_EXIT_CODES
+    assert raised.value.exit_code == exit_codes.EXIT_TRY_AGAIN
+    assert exit_codes.RETRYABLE_EXIT_CODES == (exit_codes.EXIT_TRY_AGAIN,)
     assert len(calls) > 1  # botocore's own retries ran before the resolver gave up
 
 
@@ -132,6 +134,19 @@ def test_a_per_file_job_exits_with_the_commands_code(resolver: Resolver) -> None
 
     assert completed.returncode == exit_codes.EXIT_DO_NOT_RETRY
     assert resolver.runs() == ["bad-1.csv"]
+
+
+def test_a_per_file_command_asking_for_a_retry_does_not_get_one_from_batch(
+    resolver: Resolver, tmp_path: Path
+) -> None:
+    script = tmp_path / "tempfail.py"
+    script.write_text("import sys; sys.exit(75)")
+    resolver.command = [sys.executable, str(script)]
+
+    completed = resolver.run(**PER_FILE)
+
+    # Its attempts in the container are spent; 75 would make Batch run the whole job again.
+    assert completed.returncode == exit_codes.EXIT_FILES_FAILED
 
 
 def test_wrong_arguments_print_the_usage(resolver: Resolver) -> None:

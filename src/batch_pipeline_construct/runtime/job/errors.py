@@ -55,15 +55,15 @@ class ManifestUnreadable(ResolverError):
 class StorageUnavailable(ResolverError):
     """S3 did not answer after botocore's retries; a new attempt of the job can succeed."""
 
-    exit_code = exit_codes.EXIT_STORAGE_UNAVAILABLE
-    """The code the resolver exits with: ``EXIT_STORAGE_UNAVAILABLE``."""
+    exit_code = exit_codes.EXIT_TRY_AGAIN
+    """The code the resolver exits with: ``EXIT_TRY_AGAIN``."""
 
 
 class OutcomesUnwritable(ResolverError):
     """The child's outcomes could not be written; a new attempt redoes only unrecorded files."""
 
-    exit_code = exit_codes.EXIT_OUTCOMES_UNWRITABLE
-    """The code the resolver exits with: ``EXIT_OUTCOMES_UNWRITABLE``."""
+    exit_code = exit_codes.EXIT_TRY_AGAIN
+    """The code the resolver exits with: ``EXIT_TRY_AGAIN``."""
 
 
 class CommandNotFound(ResolverError):

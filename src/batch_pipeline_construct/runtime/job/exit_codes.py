@@ -18,7 +18,8 @@ The resolver itself exits with:
   (the outcomes say which and why);
 * one code of its own per failure of its own, below. :data:`RETRYABLE_EXIT_CODES` are the ones
   AWS Batch should retry (S3 was unreachable: the child resumes where it stopped); every other
-  code is final, and retrying it would only fail again.
+  code is final, and retrying it would only fail again. A per-file job whose command exits with
+  a retryable code exits ``EXIT_FILES_FAILED`` instead: its attempts in the container are spent.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ __all__ = [
     "EXIT_MANIFEST_MALFORMED",
     "EXIT_MANIFEST_MISSING",
     "EXIT_NO_CONTRACT",
-    "EXIT_OUTCOMES_UNWRITABLE",
-    "EXIT_STORAGE_UNAVAILABLE",
+    "EXIT_TRY_AGAIN",
     "EXIT_USAGE",
     "FINAL_EXIT_CODES",
     "RETRYABLE_EXIT_CODES",
@@ -55,10 +55,10 @@ EXIT_MANIFEST_MALFORMED = 65
 """The manifest is not a manifest this resolver can read (not JSON, wrong version, bad entry)."""
 EXIT_MANIFEST_MISSING = 66
 """``MANIFEST_URI`` is not an ``s3://bucket/key`` URI, or no object is there (or it is denied)."""
-EXIT_STORAGE_UNAVAILABLE = 69
-"""S3 did not answer (throttling, 5xx, network) after botocore's retries."""
-EXIT_OUTCOMES_UNWRITABLE = 74
-"""The child's outcomes could not be written to S3 after botocore's retries."""
+EXIT_TRY_AGAIN = 75
+"""S3 did not answer after botocore's retries (throttling, 5xx, network), reading the manifest or
+the outcomes or writing the outcomes (the message says which): a new attempt can succeed. One code
+for these, so the job definition needs one retry rule (AWS Batch allows 5 rules in all)."""
 EXIT_NO_CONTRACT = 78
 """The environment holds neither the per-file contract nor ``MANIFEST_URI``."""
 EXIT_COMMAND_NOT_EXECUTABLE = 126
@@ -66,7 +66,7 @@ EXIT_COMMAND_NOT_EXECUTABLE = 126
 EXIT_COMMAND_NOT_FOUND = 127
 """Your command was not found (the shell's convention)."""
 
-RETRYABLE_EXIT_CODES = (EXIT_STORAGE_UNAVAILABLE, EXIT_OUTCOMES_UNWRITABLE)
+RETRYABLE_EXIT_CODES = (EXIT_TRY_AGAIN,)
 """Resolver exit codes the job definition's retry rules should retry: a new attempt of the child
 skips the files that already have an outcome."""
 FINAL_EXIT_CODES = (

@@ -22,12 +22,12 @@ Exit codes (constants in :mod:`.exit_codes`). Your command, once per file:
   ``maxFileAttempts`` (3 by default), then recorded as failed.
 
 The resolver exits ``0`` when every file succeeded; a per-file job with your command's last
-code; an array child with ``4`` when every file has an outcome but some failed. Its own failures
+code (``4`` if that code is ``75``, which would ask Batch for another attempt); an array child with ``4`` when every file has an outcome but some failed. Its own failures
 print one line naming what is wrong and exit with: ``2`` wrong arguments, ``64`` bad or missing
-array index, ``65`` malformed manifest, ``66`` manifest missing (or not an S3 URI), ``69`` S3
-unavailable after retries, ``74`` outcomes could not be written, ``78`` no contract in the
-environment, ``126`` command not executable, ``127`` command not found. Only ``69`` and ``74``
-are worth another attempt of the job (it skips the files already done); the job definition's
+array index, ``65`` malformed manifest, ``66`` manifest missing (or not an S3 URI), ``75`` S3
+unavailable after retries (reading the manifest or outcomes, or writing the outcomes), ``78`` no
+contract in the environment, ``126`` command not executable, ``127`` command not found. Only ``75``
+is worth another attempt of the job (it skips the files already done); the job definition's
 retry rules treat every other code as final.
 
 Use it as the container's entry point; it needs only the standard library and boto3, and this
@@ -62,7 +62,7 @@ from .errors import (
     ResolverError,
     StorageUnavailable,
 )
-from .exit_codes import EXIT_DONE, EXIT_FILES_FAILED, EXIT_USAGE
+from .exit_codes import EXIT_DONE, EXIT_FILES_FAILED, EXIT_USAGE, RETRYABLE_EXIT_CODES
 from .manifest import (
     DEFAULT_MAX_FILE_ATTEMPTS,
     Manifest,
@@ -183,7 +183,7 @@ def run_job(
             out=stream,
             retry_delay=lambda attempt: retry_delay_seconds * attempt,
         )
-        return run.exit_code
+        return EXIT_FILES_FAILED if run.exit_code in RETRYABLE_EXIT_CODES else run.exit_code
     return _run_child(command, job, env, s3 or _s3_client(), stream, retry_delay_seconds)
 
 
