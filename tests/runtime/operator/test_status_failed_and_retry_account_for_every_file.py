@@ -10,7 +10,7 @@ import pytest
 
 from batch_pipeline_construct.runtime.operator.cli import main
 from batch_pipeline_construct.runtime.operator.errors import EXIT_UNUSABLE
-from batch_pipeline_construct.runtime.operator.status import render, status
+from batch_pipeline_construct.runtime.operator.status import render, status, watch
 from batch_pipeline_construct.runtime.records.query import RecordsTable
 from tests.runtime.operator.deployed import FUNCTION, deploy_function
 from tests.runtime.operator.seeded_records import (
@@ -239,3 +239,40 @@ def _record(table: RecordsTable, key: str, version: str, state: str) -> None:
             schema.JOB_ID: {"S": "old-job"},
         },
     )
+
+
+def test_watch_refreshes_until_the_run_has_finished(
+    table: RecordsTable, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_run(table, files=20, failed={3}, running={10, 11})
+    pauses: list[float] = []
+    finish = iter([None, _finish_running])
+
+    def read() -> dict[str, object]:
+        step = next(finish, None)
+        if step is not None:
+            step(table)
+        return status(table, now=STARTED + 100)
+
+    watch(read, interval=7, as_json=True, sleep=pauses.append)
+
+    snapshots = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [s["run"]["finished"] for s in snapshots] == [18, 20]
+    assert pauses == [7]
+
+
+def _finish_running(table: RecordsTable) -> None:
+    from batch_pipeline_construct.runtime.records import schema
+
+    for number in (10, 11):
+        key = schema.record_key(
+            "pipeline-input", f"raw/sample-{number:05d}.csv", version_id=f"v{number}"
+        )
+        assert key is not None
+        table.client.update_item(
+            TableName=table.name,
+            Key={schema.PARTITION_KEY: {"S": key}},
+            UpdateExpression="SET #state = :done",
+            ExpressionAttributeNames={"#state": schema.STATE},
+            ExpressionAttributeValues={":done": {"S": "succeeded"}},
+        )
