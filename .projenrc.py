@@ -78,8 +78,8 @@ project = PythonProject(
         },
     },
     deps=[
-        "aws-cdk-lib@^2.275.0",
-        "constructs@^10.8.1",
+        "aws-cdk-lib@^2.269.0",  # the oldest with every API used (tests/packaging: floor test)
+        "constructs@^10.5.0",  # what that aws-cdk-lib requires
     ],
     dev_deps=[
         f"projen@{PROJEN_VERSION}",
