@@ -21,6 +21,7 @@ from batch_pipeline_construct import (
     BulkOptions,
     ComputeOptions,
     ComputeType,
+    CostGuardOptions,
     JobOptions,
     NotificationOptions,
     PipelineConfigurationError,
@@ -110,6 +111,15 @@ PROPS = [
 FIELDS = [field for prop in PROPS for field in _option_fields(prop, _HINTS[prop])]
 
 
+# Option groups with a field that has no default (a budget has no sensible default amount).
+_REQUIRED_FIELDS: dict[type, dict[str, Any]] = {CostGuardOptions: {"monthly_budget_usd": 100.0}}
+
+
+def _valid(group: type) -> Any:
+    """A valid instance of the option ``group``."""
+    return group(**_REQUIRED_FIELDS.get(group, {}))
+
+
 class _Unrelated:
     """A value no prop or field accepts."""
 
@@ -133,7 +143,7 @@ def test_every_option_field_rejects_a_value_of_the_wrong_type(
     dockerfile_dir: Path, path: str, group: type, field: str
 ) -> None:
     prop = path.split(".")[0]
-    options = dataclasses.replace(group(), **{field: _Unrelated()})  # type: ignore[type-var]
+    options = dataclasses.replace(_valid(group), **{field: _Unrelated()})  # type: ignore[type-var]
 
     with pytest.raises(PipelineConfigurationError) as raised:
         build_pipeline(dockerfile_dir, **{prop: options})
