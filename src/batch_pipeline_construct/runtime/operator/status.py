@@ -36,8 +36,19 @@ def status(
 ) -> dict[str, Any]:
     """The pipeline's status as a JSON-ready dict (see the module documentation)."""
     moment = time.time() if now is None else now
-    counts = query.counts_by_state(table, run_id=run_id)
-    oldest = query.oldest_waiting(table, run_id=run_id)
+    # One read of the files serves both the counts and the oldest waiting file.
+    records = list(
+        query.file_records(table) if run_id is None else query.files_of_run(table, run_id)
+    )
+    counts = dict.fromkeys(FileState, 0)
+    for record in records:
+        counts[record.state] += 1
+    waiting = [
+        record
+        for record in records
+        if record.state in query.WAITING_STATES and record.waiting_since is not None
+    ]
+    oldest = min(waiting, key=lambda record: record.waiting_since or 0.0, default=None)
     run = query.get_run(table, run_id) if run_id is not None else query.current_run(table)
     document: dict[str, Any] = {
         "scope": "run" if run_id is not None else "all",
