@@ -477,7 +477,7 @@ class MemorySqsClient:
 
 
 _CLAIM_CONDITION = (
-    "attribute_not_exists(#pk) OR #ttl < :now OR (#status = :pending AND lease_until < :now)"
+    "attribute_not_exists(#pk) OR #ttl < :now OR (#status = :pending AND #lease < :now)"
 )
 _TOKEN_CONDITION = "#token = :token"
 
@@ -537,6 +537,8 @@ class MemoryDynamoDbClient:
         **_: Any,
     ) -> dict[str, Any]:  # noqa: N803
         self._calls.call("dynamodb", "UpdateItem")
+        if ConditionExpression == _CLAIM_CONDITION:
+            return self._claim(Key, ExpressionAttributeValues)
         item = self._owned(Key, ConditionExpression, ExpressionAttributeValues, "UpdateItem")
         item["status"] = ExpressionAttributeValues[":submitted"]
         item["job_id"] = ExpressionAttributeValues[":job_id"]
@@ -556,6 +558,37 @@ class MemoryDynamoDbClient:
         self._owned(Key, ConditionExpression, ExpressionAttributeValues, "DeleteItem")
         del self.items[Key["pk"]["S"]]
         return {}
+
+    def _claim(self, key: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        """The arrival function's claim (``runtime.arrival.idempotency.Ledger.claim``)."""
+        pk = key["pk"]["S"]
+        old = self.items.get(pk)
+        now = float(values[":now"]["N"])
+        if old is not None and not (
+            float(old["expires_at"]["N"]) < now
+            or (
+                old["status"]["S"] == values[":pending"]["S"]
+                and float(old["lease_until"]["N"]) < now
+            )
+        ):
+            raise _error(
+                "ConditionalCheckFailedException",
+                400,
+                "The conditional request failed",
+                "UpdateItem",
+                Item=dict(old),
+            )
+        names = set((old or {}).get("submissions", {}).get("SS", [])) | set(values[":names"]["SS"])
+        self.items[pk] = {
+            **(old or {}),
+            "pk": {"S": pk},
+            "status": values[":pending"],
+            "token": values[":token"],
+            "lease_until": values[":lease"],
+            "expires_at": values[":expires"],
+            "submissions": {"SS": sorted(names)},
+        }
+        return {"Attributes": dict(old)} if old is not None else {}
 
     def _owned(
         self, key: dict[str, Any], condition: str, values: dict[str, Any], operation: str

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aws_cdk import Token, aws_ec2, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
+from .runtime.job.contract import MAX_OUTPUT_ROOT_PREFIX_BYTES
 from .options import (
     AlarmOptions,
     ArrivalOptions,
@@ -78,6 +79,13 @@ def _validate_output_prefix(output_prefix: str) -> None:
             "output_prefix",
             output_prefix,
             "a folder-like prefix without a leading '/', e.g. 'results/', or ''",
+        )
+    if len(output_prefix.encode()) > MAX_OUTPUT_ROOT_PREFIX_BYTES:
+        raise PipelineConfigurationError(
+            "output_prefix",
+            output_prefix,
+            f"at most {MAX_OUTPUT_ROOT_PREFIX_BYTES} bytes (UTF-8), so every job's OUTPUT_PREFIX "
+            "fits in an S3 key with room for its files",
         )
 
 

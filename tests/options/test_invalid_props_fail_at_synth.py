@@ -136,6 +136,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "without a leading '/'",
     ),
     "output-prefix-without-slash": ({"output_prefix": "results"}, "output_prefix", "folder-like"),
+    "output-prefix-too-long": (
+        {"output_prefix": "r" * 256 + "/"},
+        "output_prefix",
+        "at most 256 bytes",
+    ),
     "bad-email": (
         {"notifications": NotificationOptions(emails=["not-an-address"])},
         "notifications.emails",

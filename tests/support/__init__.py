@@ -12,8 +12,11 @@ time, and a tally of what became of every uploaded file.
   dead-lettered.
 * :mod:`.event_source`: :class:`EventSource` plays Lambda's SQS event source on simulated time
   (receive, invoke, delete what succeeded, redeliver the rest after the visibility timeout).
+* :mod:`.arrival_run`: :func:`run_arrival` puts them together: files uploaded, the real
+  arrival handler draining the queue under the faults chosen, and the tally.
 """
 
+from .arrival_run import ArrivalRun, run_arrival
 from .clock import SimulatedClock, SimulatedContext
 from .event_source import EventSource, Invoke
 from .faults import (
@@ -29,6 +32,7 @@ from .faults import (
 from .tally import Tally, tally
 
 __all__ = [
+    "ArrivalRun",
     "AwsFaults",
     "Call",
     "Crash",
@@ -42,5 +46,6 @@ __all__ = [
     "at_call",
     "at_random",
     "first_calls",
+    "run_arrival",
     "tally",
 ]

@@ -50,6 +50,7 @@ class EventSource:
         batch_size: int = 10,
         function_timeout: float = 60.0,
         visibility_timeout: float = 360.0,
+        first_time_left: float | None = None,
     ) -> None:
         self.queue_url = queue_url
         self.handler = handler
@@ -58,6 +59,8 @@ class EventSource:
         self.batch_size = batch_size
         self.function_timeout = function_timeout
         self.visibility_timeout = visibility_timeout
+        self.first_time_left = first_time_left
+        """Time left when the first invocation starts (a late start), if not the timeout."""
         self.invocations: list[Invoke] = []
         """Every invocation made."""
         self._sqs = boto3.client("sqs")  # Lambda's poller, not the function: no faults
@@ -77,7 +80,8 @@ class EventSource:
         """Invoke the handler once with ``records`` and settle them as Lambda would."""
         if self.faults is not None:
             self.faults.revive()
-        context = SimulatedContext(self.clock, self.function_timeout)
+        late = self.first_time_left if not self.invocations else None
+        context = SimulatedContext(self.clock, late or self.function_timeout)
         try:
             response = self.handler({"Records": records}, context)
         except Crash:

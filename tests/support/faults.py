@@ -42,6 +42,9 @@ from .clock import SimulatedClock
 Kind = Literal["reject", "fail-after", "lose", "slow", "refuse", "crash-before", "crash-after"]
 
 
+_HANDLER_ID = "tests.support.faults"
+
+
 class Crash(BaseException):  # noqa: N818 (not an error the code under test may handle)
     """The invocation died here: Lambda's timeout, out of memory, a host failure."""
 
@@ -166,12 +169,17 @@ class AwsFaults:
         self._lock = threading.Lock()
 
     def install(self, *clients: Any) -> AwsFaults:
-        """Route ``clients``' requests through the faults (moto must be active)."""
+        """Route ``clients``' requests through these faults (moto must be active), instead of
+        through moto directly or through an earlier :class:`AwsFaults`."""
         for client in clients:
-            client.meta.events.unregister("before-send", botocore_stubber)
+            events = client.meta.events
+            events.unregister("before-send", botocore_stubber)
+            events.unregister("before-send", unique_id=_HANDLER_ID)  # an earlier AwsFaults
             timeout = float(client.meta.config.read_timeout)
-            client.meta.events.register(
-                "before-send", functools.partial(self._before_send, read_timeout=timeout)
+            events.register(
+                "before-send",
+                functools.partial(self._before_send, read_timeout=timeout),
+                unique_id=_HANDLER_ID,
             )
         return self
 
@@ -204,7 +212,9 @@ class AwsFaults:
         self, request: Any, event_name: str, read_timeout: float, **kwargs: Any
     ) -> AWSResponse | None:
         _, service, operation = event_name.split(".", 2)
-        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        raw = request.body
+        # a streamed body (S3 uploads) is left unread for moto
+        body = raw if isinstance(raw, bytes) else raw.encode() if isinstance(raw, str) else b""
         with self._lock:
             call = Call(len(self.calls), service, operation, body)
             if self.crashed:

@@ -32,6 +32,8 @@ class Tally:
     """Files whose message is in the dead-letter queue."""
     calls: Counter[str] = field(default_factory=Counter)
     """AWS calls made, by ``service.Operation`` (those that reached the service or not)."""
+    dead_letter_bodies: tuple[str, ...] = ()
+    """Every message body in the dead-letter queue (read once, by :func:`tally`)."""
 
     @property
     def lost(self) -> int:
@@ -78,11 +80,11 @@ def tally(
         for file in _files_of(job):
             jobs[file] += 1
     dead: set[FileId] = set()
-    if dead_letter_queue_url is not None:
-        for body in _drain(dead_letter_queue_url):
-            dead.update(_files_in_notification(body))
+    bodies = _drain(dead_letter_queue_url) if dead_letter_queue_url is not None else []
+    for body in bodies:
+        dead.update(_files_in_notification(body))
     calls: Counter[str] = Counter(call.name for call in faults.calls) if faults else Counter()
-    return Tally(tuple(files), jobs, frozenset(dead), calls)
+    return Tally(tuple(files), jobs, frozenset(dead), calls, tuple(bodies))
 
 
 def _jobs(batch: Any, job_queue: str) -> list[dict[str, Any]]:

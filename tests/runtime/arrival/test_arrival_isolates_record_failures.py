@@ -23,10 +23,8 @@ def test_a_crash_on_one_record_loses_no_other(
 ) -> None:
     inject(
         clients.dynamodb(),
-        "dynamodb.PutItem",
-        lambda params: (
-            RuntimeError("boom") if params["Item"]["object_key"]["S"] == "2.csv" else None
-        ),
+        "dynamodb.UpdateItem",
+        lambda params: RuntimeError("boom") if "/2.csv#" in params["Key"]["pk"]["S"] else None,
     )
     event = sqs_event(*(s3_body(s3_record(f"{n}.csv")) for n in range(1, 5)))
 
@@ -44,14 +42,18 @@ def test_an_unrecorded_job_still_acknowledges_its_message(
     inject(
         clients.dynamodb(),
         "dynamodb.UpdateItem",
-        lambda _: client_error("InternalServerError", 500, "UpdateItem"),
+        lambda params: (
+            client_error("InternalServerError", 500, "UpdateItem")
+            if ":submitted" in params["ExpressionAttributeValues"]
+            else None
+        ),
     )
 
     result = handler(sqs_event(s3_body(s3_record("a.csv"))), LambdaContext())
 
     assert result == {"batchItemFailures": []}
     assert len(pipeline.jobs()) == 1
-    assert "not recorded in the idempotency table" in capsys.readouterr().out
+    assert "job submitted but not marked in the table" in capsys.readouterr().out
 
 
 def test_records_left_when_time_runs_out_are_retried(pipeline: Pipeline) -> None:

@@ -45,7 +45,6 @@ def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:
 @pytest.mark.parametrize(
     ("client", "operation"),
     [
-        ("dynamodb", "dynamodb.PutItem"),
         ("dynamodb", "dynamodb.UpdateItem"),
         ("sqs", "sqs.ReceiveMessage"),
         ("sqs", "sqs.DeleteMessageBatch"),
@@ -70,10 +69,10 @@ def test_table_and_queue_calls_overlap(bulk: Pipeline, client: str, operation: s
 
 def test_a_failed_claim_returns_only_its_message(bulk: Pipeline) -> None:
     def fault(params: dict[str, Any]) -> BaseException | None:
-        failing = "in/bad.csv" in params["Item"]["pk"]["S"]
-        return client_error("ValidationException", 400, "PutItem") if failing else None
+        failing = "in/bad.csv" in params["Key"]["pk"]["S"]
+        return client_error("ValidationException", 400, "UpdateItem") if failing else None
 
-    inject(clients.dynamodb(), "dynamodb.PutItem", fault)
+    inject(clients.dynamodb(), "dynamodb.UpdateItem", fault)
     keys = ["in/0.csv", "in/bad.csv", "in/2.csv"]
     event = sqs_event(*(s3_body(s3_record(key, version_id="v1")) for key in keys))
 

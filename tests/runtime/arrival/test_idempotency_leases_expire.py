@@ -20,6 +20,7 @@ from tests.runtime.runtime_pipeline import (
 
 REF = ObjectRef(bucket=INPUT_BUCKET, key="crash.csv", version_id="v1")
 BODY = s3_body(s3_record("crash.csv", version_id="v1"))
+NAME = "file-crash-csv-0123456789"
 
 
 def ledger(pipeline: Pipeline) -> Ledger:
@@ -27,7 +28,9 @@ def ledger(pipeline: Pipeline) -> Ledger:
 
 
 def test_a_live_pending_claim_makes_the_delivery_wait(pipeline: Pipeline) -> None:
-    assert isinstance(ledger(pipeline).claim(REF, now=1000.0, lease_seconds=300), Claim)
+    assert isinstance(
+        ledger(pipeline).claim(REF, now=1000.0, lease_seconds=300, job_name=NAME), Claim
+    )
     event = sqs_event(BODY)
 
     result = handle(event, LambdaContext(), wall_clock=lambda: 1100.0)
@@ -37,7 +40,7 @@ def test_a_live_pending_claim_makes_the_delivery_wait(pipeline: Pipeline) -> Non
 
 
 def test_an_expired_lease_is_taken_over(pipeline: Pipeline) -> None:
-    ledger(pipeline).claim(REF, now=1000.0, lease_seconds=300)
+    ledger(pipeline).claim(REF, now=1000.0, lease_seconds=300, job_name=NAME)
 
     result = handle(sqs_event(BODY), LambdaContext(), wall_clock=lambda: 1400.0)
 
@@ -47,7 +50,7 @@ def test_an_expired_lease_is_taken_over(pipeline: Pipeline) -> None:
 
 def test_a_submitted_claim_past_its_ttl_counts_as_absent(pipeline: Pipeline) -> None:
     handle(sqs_event(BODY), LambdaContext(), wall_clock=lambda: 1000.0)
-    duplicate = ledger(pipeline).claim(REF, now=1000.0 + 1800, lease_seconds=300)
+    duplicate = ledger(pipeline).claim(REF, now=1000.0 + 1800, lease_seconds=300, job_name=NAME)
     assert isinstance(duplicate, Taken) and duplicate.state == "duplicate"
 
     handle(sqs_event(BODY), LambdaContext(), wall_clock=lambda: 1000.0 + 7 * 24 * 3600 + 1)
@@ -57,8 +60,8 @@ def test_a_submitted_claim_past_its_ttl_counts_as_absent(pipeline: Pipeline) -> 
 
 def test_release_leaves_a_taken_over_claim_alone(pipeline: Pipeline) -> None:
     table = ledger(pipeline)
-    stale = table.claim(REF, now=1000.0, lease_seconds=10)
-    fresh = table.claim(REF, now=2000.0, lease_seconds=10)
+    stale = table.claim(REF, now=1000.0, lease_seconds=10, job_name=NAME)
+    fresh = table.claim(REF, now=2000.0, lease_seconds=10, job_name=NAME)
     assert isinstance(stale, Claim) and isinstance(fresh, Claim)
 
     table.release(stale)

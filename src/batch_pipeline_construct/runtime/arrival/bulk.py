@@ -1,20 +1,26 @@
 """Bulk mode: one array job for many files, instead of one job per file.
 
-The files of the invocation's messages are collected (each claimed in the idempotency table,
-so duplicates are left out), then more messages are received from the arrival queue until
-``bulk_max_files`` files are collected, the queue is empty or the invocation's time runs low.
-The files are written to a manifest (see :mod:`.manifest`) and one array job is submitted whose
-child ``i`` processes entry ``i``. The manifest is written to the output bucket under
-``manifest_prefix``. A single file is submitted as a plain per-file job.
+The files of the invocation's messages are collected, then more messages are received from the
+arrival queue (the *top-up*) until ``bulk_max_files`` files are collected, the queue has nothing
+more to give or the invocation's time runs low; any error receiving (``OverLimit`` when 120,000
+messages are in flight, a 5xx) ends the top-up and the invocation goes on with what it has. So
+a lone file is submitted at once, and a burst becomes a few large array jobs.
 
-Claims and marks in the idempotency table are made many at a time (``clients.CONCURRENT_CALLS``),
-so the table's round trips, two per file, do not bound how fast an array job is assembled, and
-the marks after SubmitJob finish well inside the invocation's last ``TOP_UP_STOP_SECONDS``: an
-invocation that timed out after its job was accepted would have its files submitted again.
+The array job's name is chosen first, and every file is claimed *for that name* (see
+:mod:`.idempotency`) before anything is written: a crash after SubmitJob, or a SubmitJob whose
+answer is lost, leaves claims that name the job, and the next delivery looks it up instead of
+submitting the files again. Claims a crashed invocation left are looked up the same way (one
+``ListJobs`` per name), and the files found in a job are marked, not resubmitted. The manifest
+(:mod:`..job.manifest`) is written under the job's name, then one array job is submitted whose
+child ``i`` processes entry ``i``; a single file becomes a plain per-file job.
 
-Messages received here are deleted once the job is submitted; if it is not, their claims are
-released and they are made visible again, and the invocation's own records are reported as
-batch item failures, so that every file is retried.
+Claims and marks in the table are made many at a time (``clients.CONCURRENT_CALLS``); each is
+checked against the time left, and one failing never fails the others: a file whose claim
+failed waits for its message's next delivery, a file whose mark failed is found by a lookup.
+
+Messages received by the top-up are deleted once their files have a job; if the submission
+certainly failed their claims are released and they are made visible again, and the
+invocation's own records are reported as batch item failures, so that every file is retried.
 """
 
 from __future__ import annotations
@@ -33,11 +39,11 @@ from ..job.contract import MANIFEST_URI, MANIFEST_URI_PARAMETER, JobContract, jo
 from ..job.manifest import ManifestPlan, plan_manifest
 from ..logs import log
 from ..settings import JOB_NAME_PREFIX, MAX_ARRAY_SIZE
-from .dispatch import FileOutcome, contract_for
+from .dispatch import FileOutcome, contract_for, manifest_location, submission_name
 from .idempotency import Claim, Taken, dedupe_key
-from .invocation import DeadLetterUnavailable, Invocation
+from .invocation import CALL_MARGIN_SECONDS, DeadLetterUnavailable, Invocation
 from .s3_events import ObjectRef, S3Notification
-from .submission import SubmissionFailed, Submitted
+from .submission import OutOfTime, SubmissionFailed, Submitted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,6 +58,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A file an earlier holder's job already covers (found by a lookup)."""
+
+    job_id: str
+    job_name: str
+
+
+ClaimResult = Claim | Taken | _Found | Exception | None
+
+
 @dataclass
 class _Message:
     """A message whose files are collected: one of the invocation's records, or a top-up's."""
@@ -63,8 +80,9 @@ class _Message:
     """Its files not already collected from an earlier message of this invocation."""
     repeats: bool
     """Some of its files were already collected from an earlier message."""
-    claims: list[Claim | Taken | Exception | None] = field(default_factory=list)
-    """Per file: its claim, why it is taken, or the error that kept it from being claimed."""
+    claims: list[ClaimResult] = field(default_factory=list)
+    """Per file: its claim, why it is taken or found, or the error that kept it from being
+    claimed."""
 
 
 @dataclass
@@ -86,19 +104,51 @@ class _Collection:
         self.size += len(fresh)
         return True
 
-    def claim_all(self) -> None:
-        """Claim every collected file in the idempotency table, many calls at a time."""
-        refs = [ref for message in self.messages for ref in message.refs]
-        claims = iter(_concurrently(self._claim, refs))
+    @property
+    def refs(self) -> list[ObjectRef]:
+        return [ref for message in self.messages for ref in message.refs]
+
+    def claim_all(self, name: str | None) -> None:
+        """Claim every file for the job ``name`` (per-file names when None), many at a time."""
+        claims = iter(_concurrently(lambda ref: self._claim(ref, name), self.refs))
         for message in self.messages:
             message.claims = [next(claims) for _ in message.refs]
 
-    def _claim(self, ref: ObjectRef) -> Claim | Taken | Exception | None:
+    def _claim(self, ref: ObjectRef, name: str | None) -> ClaimResult:
+        dispatcher = self.invocation.dispatcher
         try:
-            return self.invocation.dispatcher.claim(ref)
+            return dispatcher.claim(ref, job_name=name or submission_name(ref, dispatcher.settings))
         except Exception as error:  # only this file's message waits; the others go on
             log("claim-error", level="ERROR", bucket=ref.bucket, key=ref.key, reason=repr(error))
             return error
+
+    def recover(self) -> None:
+        """Look up the jobs of claims taken over, once per name; mark the files found."""
+        pending = [
+            (message, index, claim)
+            for message in self.messages
+            for index, claim in enumerate(message.claims)
+            if isinstance(claim, Claim) and claim.unknown
+        ]
+        if not pending:
+            return
+        dispatcher = self.invocation.dispatcher
+        for message, index, claim in pending:
+            assert isinstance(claim, Claim)
+            ref = message.refs[index]
+            try:
+                job = dispatcher.find(claim.unknown, ref)
+            except Exception as error:  # the outcome stays unknown: keep the claim, wait
+                log("lookup-error", level="ERROR", key=ref.key, reason=repr(error))
+                message.claims[index] = error
+                continue
+            if job is not None:
+                found = _Found(job.job_id, job.job_name)
+                warning = dispatcher.mark(claim, job_id=found.job_id, job_name=found.job_name)
+                FileOutcome(
+                    ref, "found", job_id=found.job_id, job_name=found.job_name, reason=warning
+                ).log(message_id=message.message_id)
+                message.claims[index] = found
 
     @property
     def files(self) -> list[tuple[ObjectRef, Claim | None]]:
@@ -107,22 +157,23 @@ class _Collection:
             (ref, claim)
             for message in self.messages
             for ref, claim in zip(message.refs, message.claims, strict=True)
-            if not isinstance(claim, (Taken, Exception))
+            if isinstance(claim, Claim) or claim is None
         ]
 
 
 def _admission(message: _Message) -> Literal["done", "hold", "wait"]:
     """``wait`` when another invocation is submitting one of its files (retry it later),
     ``hold`` when it must wait for this invocation's job, ``done`` when it can go now."""
-    taken = [claim for claim in message.claims if isinstance(claim, Taken)]
     for ref, claim in zip(message.refs, message.claims, strict=True):
         if isinstance(claim, Taken):
             FileOutcome(ref, claim.state, job_id=claim.job_id).log(message_id=message.message_id)
-    if any(isinstance(claim, Exception) for claim in message.claims) or any(
-        claim.state == "in-progress" for claim in taken
+    if any(
+        isinstance(claim, Exception) or (isinstance(claim, Taken) and claim.state == "in-progress")
+        for claim in message.claims
     ):
         return "wait"
-    return "hold" if message.repeats or len(taken) < len(message.refs) else "done"
+    covered = sum(isinstance(claim, (Taken, _Found)) for claim in message.claims)
+    return "hold" if message.repeats or covered < len(message.refs) else "done"
 
 
 def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[str]:
@@ -145,7 +196,9 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
     held_records: list[str] = []
     held_handles: list[str] = []
     try:
-        collection.claim_all()
+        name = _array_job_name(invocation) if collection.size > 1 else None
+        collection.claim_all(name)
+        collection.recover()
         for message in collection.messages:
             admission = _admission(message)
             if admission == "wait" and message.handle is None:
@@ -157,16 +210,18 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
                     message.handle or message.message_id
                 )
         if collection.files:
-            if _submit_collection(collection, invocation):
+            verdict = _submit_collection(collection, invocation, name)
+            if verdict == "submitted":
                 acked_handles += held_handles
             else:
                 failures += held_records
-                _make_visible(sqs, url, held_handles)
+                if verdict == "failed":  # no job exists: retry soon
+                    _make_visible(sqs, url, held_handles, invocation)
     except Exception as error:  # top-up messages reappear after their visibility timeout
         log("bulk-error", level="ERROR", reason=repr(error))
         failures += [m.message_id for m in collection.messages if m.handle is None]
     finally:
-        _delete(sqs, url, acked_handles)
+        _delete(sqs, url, acked_handles, invocation)
     return sorted(set(failures), key=[r["messageId"] for r in records].index)
 
 
@@ -174,29 +229,32 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
     """Receive more messages into ``collection``; return the handles that can be deleted now.
 
     Each round asks the queue for what is still missing with several ReceiveMessage calls side
-    by side (SQS returns at most 10 messages a call).
+    by side (SQS returns at most 10 messages a call). The top-up ends when a round brings
+    nothing, time runs low, or a receive fails (for example ``OverLimit``): what was received
+    so far is kept, so a failing top-up neither loses nor delays a file.
     """
     url = invocation.settings.arrival_queue_url
     sqs = clients.sqs()
+    margin = max(TOP_UP_STOP_SECONDS, clients.worst_case_seconds(sqs) + CALL_MARGIN_SECONDS)
     acked: list[str] = []
     while (
-        url is not None
-        and collection.size < collection.limit
-        and invocation.time_left() > TOP_UP_STOP_SECONDS
+        url is not None and collection.size < collection.limit and invocation.time_left() > margin
     ):
         missing = collection.limit - collection.size
         wanted = [10] * (missing // 10) + ([missing % 10] if missing % 10 else [])
 
-        def receive(count: int, queue_url: str = url) -> list[MessageTypeDef]:
-            response = sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=count, WaitTimeSeconds=0
-            )
+        def receive(count: int, queue_url: str = url) -> list[MessageTypeDef] | Exception:
+            try:
+                response = sqs.receive_message(
+                    QueueUrl=queue_url, MaxNumberOfMessages=count, WaitTimeSeconds=0
+                )
+            except Exception as error:  # the others' messages are kept
+                return error
             return response.get("Messages", [])
 
         rounds = _concurrently(receive, wanted[: clients.CONCURRENT_CALLS])
-        messages = [message for batch in rounds for message in batch]
-        if not messages:
-            break
+        errors = [result for result in rounds if isinstance(result, Exception)]
+        messages = [message for batch in rounds if isinstance(batch, list) for message in batch]
         overflow: list[str] = []
         for message in messages:
             handle = message["ReceiptHandle"]
@@ -216,7 +274,10 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
             elif not collection.add(notification, message_id, handle):
                 overflow.append(handle)
         if overflow:
-            _make_visible(sqs, url, overflow)
+            _make_visible(sqs, url, overflow, invocation)
+        if errors:
+            log("top-up-stopped", level="WARNING", reason=repr(errors[0]), files=collection.size)
+        if overflow or errors or not messages:
             break
     return acked
 
@@ -233,26 +294,38 @@ def _concurrently(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return list(pool.map(function, items))
 
 
-def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
+def _array_job_name(invocation: Invocation) -> str:
+    """A new array job's name, unique to this submission (its manifest is named after it)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(invocation.wall_clock()))
+    return job_name(JOB_NAME_PREFIX, f"bulk-{stamp}-{uuid.uuid4().hex[:12]}")
+
+
+def _submit_collection(
+    collection: _Collection, invocation: Invocation, name: str | None
+) -> Literal["submitted", "failed", "unknown"]:
+    """Submit the collected files; ``unknown`` when a job may exist (the claims are kept)."""
     settings = invocation.settings
     dispatcher = invocation.dispatcher
     files = collection.files
     contracts = [contract_for(ref, settings) for ref, _ in files]
     try:
-        if len(contracts) == 1:
-            name = contracts[0].job_name(JOB_NAME_PREFIX)
-            submitted = dispatcher.submitter.submit(contracts[0], name)
-            job_ids = [submitted.job_id]
-        else:
+        plan = None
+        if name is not None:  # the claims name a bulk job: its manifest says which files it has
             # A full collection means the queue still holds files: pack, do not spread.
             more_waiting = collection.size >= collection.limit
-            submitted, plan = _submit_array(contracts, invocation, more_waiting=more_waiting)
+            plan = _write_manifest(contracts, invocation, name, more_waiting=more_waiting)
+        if len(contracts) == 1:
+            job = name or submission_name(files[0][0], settings)
+            submitted = dispatcher.submitter.submit(contracts[0], job)
+            job_ids = [submitted.job_id]
+        else:
+            assert name is not None and plan is not None  # more than one file was collected
+            submitted = _submit_array(plan, invocation, name)
             job_ids = [f"{submitted.job_id}:{plan.child_of(n)}" for n in range(len(contracts))]
-    except (SubmissionFailed, ClientError, BotoCoreError) as error:
-        _concurrently(dispatcher.release, [claim for _, claim in files])
-        for ref, _ in files:
-            FileOutcome(ref, "failed", reason=str(error)).log()
-        return False
+    except SubmissionFailed as error:
+        return _not_submitted(files, error, unknown=error.unknown, invocation=invocation)
+    except (OutOfTime, ClientError, BotoCoreError) as error:  # the manifest was not written
+        return _not_submitted(files, error, unknown=False, invocation=invocation)
     warnings = _concurrently(
         lambda pair: dispatcher.mark(pair[0], job_id=pair[1], job_name=submitted.job_name),
         list(zip([claim for _, claim in files], job_ids, strict=True)),
@@ -260,34 +333,60 @@ def _submit_collection(collection: _Collection, invocation: Invocation) -> bool:
     for (ref, _), job_id, warning in zip(files, job_ids, warnings, strict=True):
         FileOutcome(
             ref,
-            "submitted",
+            "found" if submitted.found else "submitted",
             job_id=job_id,
             job_name=submitted.job_name,
             attempts=submitted.attempts,
             reason=warning,
         ).log(array_size=len(job_ids) if len(job_ids) > 1 else None)
-    return True
+    return "submitted"
 
 
-def _submit_array(
-    contracts: Sequence[JobContract], invocation: Invocation, *, more_waiting: bool
-) -> tuple[Submitted, ManifestPlan]:
+def _not_submitted(
+    files: list[tuple[ObjectRef, Claim | None]],
+    error: Exception,
+    *,
+    unknown: bool,
+    invocation: Invocation,
+) -> Literal["failed", "unknown"]:
+    if not unknown:  # no job exists, so a redelivery may submit afresh
+        _concurrently(_releaser(invocation), [claim for _, claim in files])
+    for ref, _ in files:
+        FileOutcome(ref, "failed", reason=str(error)).log()
+    return "unknown" if unknown else "failed"
+
+
+def _releaser(invocation: Invocation) -> Callable[[Claim | None], None]:
+    def release(claim: Claim | None) -> None:
+        try:
+            if invocation.dispatcher.time_for_a_table_call():
+                invocation.dispatcher.release(claim)
+        except Exception as error:  # the claim's lease ends; the next delivery takes it over
+            log("release-error", level="WARNING", reason=repr(error))
+
+    return release
+
+
+def _write_manifest(
+    contracts: Sequence[JobContract], invocation: Invocation, name: str, *, more_waiting: bool
+) -> ManifestPlan:
     settings = invocation.settings
     plan = plan_manifest(
         contracts, settings.output_bucket, settings.packing, more_waiting=more_waiting
     )
-    manifest_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:12]}"
-    bucket = settings.output_bucket
-    key = f"{settings.manifest_prefix}{manifest_id}.json"
-    clients.s3().put_object(
-        Bucket=bucket,
-        Key=key,
-        Body=plan.body,
-        ContentType="application/json",
-    )
+    bucket, key = manifest_location(settings, name)
+    if invocation.time_left() < clients.worst_case_seconds(clients.s3()) + CALL_MARGIN_SECONDS:
+        raise OutOfTime("too little time left to write the manifest")
+    clients.s3().put_object(Bucket=bucket, Key=key, Body=plan.body, ContentType="application/json")
+    return plan
+
+
+def _submit_array(plan: ManifestPlan, invocation: Invocation, name: str) -> Submitted:
+    settings = invocation.settings
+    bucket, key = manifest_location(settings, name)
     uri = f"s3://{bucket}/{key}"
-    submitted = invocation.dispatcher.submitter.submit_array(
-        job_name=job_name(JOB_NAME_PREFIX, f"bulk-{manifest_id}"),
+    return invocation.dispatcher.submitter.submit_array(
+        job_name=name,
         size=plan.array_size,
         environment={
             MANIFEST_URI: uri,
@@ -296,11 +395,10 @@ def _submit_array(
         },
         parameters={
             MANIFEST_URI_PARAMETER: uri,
-            "count": str(len(contracts)),
+            "count": str(plan.count),
             "outputBucket": settings.output_bucket,
         },
     )
-    return submitted, plan
 
 
 def _local_key(ref: ObjectRef) -> str:
@@ -318,28 +416,53 @@ def _chunks(handles: Iterable[str]) -> Iterable[list[str]]:
         yield batch
 
 
-def _delete(sqs: SQSClient, url: str | None, handles: list[str]) -> None:
+def _sqs_batches(
+    url: str | None,
+    handles: list[str],
+    invocation: Invocation,
+    call: Callable[[str, list[str]], object],
+) -> None:
+    """``call(url, chunk)`` for every 10 handles, while time allows; errors are logged (the
+    messages then reappear after their visibility timeout, and their claims say what was done)."""
     if url is None:
         return
-    _concurrently(
-        lambda chunk: sqs.delete_message_batch(
-            QueueUrl=url,
+    sqs_seconds = clients.worst_case_seconds(clients.sqs()) + CALL_MARGIN_SECONDS
+
+    def one(chunk: list[str]) -> None:
+        if invocation.time_left() < sqs_seconds:
+            return
+        try:
+            call(url, chunk)
+        except Exception as error:
+            log("sqs-error", level="WARNING", reason=repr(error), messages=len(chunk))
+
+    _concurrently(one, list(_chunks(handles)))
+
+
+def _delete(sqs: SQSClient, url: str | None, handles: list[str], invocation: Invocation) -> None:
+    _sqs_batches(
+        url,
+        handles,
+        invocation,
+        lambda queue, chunk: sqs.delete_message_batch(
+            QueueUrl=queue,
             Entries=[{"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(chunk)],
         ),
-        list(_chunks(handles)),
     )
 
 
-def _make_visible(sqs: SQSClient, url: str | None, handles: list[str]) -> None:
-    if url is None:
-        return
-    _concurrently(
-        lambda chunk: sqs.change_message_visibility_batch(
-            QueueUrl=url,
+def _make_visible(
+    sqs: SQSClient, url: str | None, handles: list[str], invocation: Invocation
+) -> None:
+    _sqs_batches(
+        url,
+        handles,
+        invocation,
+        lambda queue, chunk: sqs.change_message_visibility_batch(
+            QueueUrl=queue,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for i, handle in enumerate(chunk)
             ],
         ),
-        list(_chunks(handles)),
     )

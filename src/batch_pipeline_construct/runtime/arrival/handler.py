@@ -15,18 +15,30 @@ message attributes (:mod:`.dead_letter`), and acknowledged.
 
 from __future__ import annotations
 
+import os
 import random as _random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from .. import clients
 from ..logs import log
 from ..settings import SUBMIT_MAX_ATTEMPTS, ArrivalSettings
 from .bulk import run_bulk
-from .invocation import Invocation
+from .invocation import CALL_MARGIN_SECONDS, Invocation
 
-STOP_MARGIN_SECONDS = 10.0
-"""No record is started when less than this is left of the invocation; it is retried later."""
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    # Lambda's INIT phase: creating the clients here keeps ~0.5 s of CPU out of the first file.
+    clients.prepare()
+
+
+def record_seconds() -> float:
+    """Time a record needs at worst (claim, SubmitJob); none starts with less left."""
+    return (
+        clients.worst_case_seconds(clients.dynamodb())
+        + clients.worst_case_seconds(clients.batch())
+        + CALL_MARGIN_SECONDS
+    )
 
 
 class LambdaContext(Protocol):
@@ -79,7 +91,7 @@ def handle(
 
 def _process_record(record: Mapping[str, Any], invocation: Invocation) -> bool:
     message_id: str = record["messageId"]
-    if invocation.time_left() < STOP_MARGIN_SECONDS:
+    if invocation.time_left() < record_seconds():
         log("deferred", message_id=message_id, reason="the invocation is about to time out")
         return False
     try:

@@ -1,31 +1,40 @@
-"""One job per object version, although S3 and SQS deliver each event at least once.
+"""Exactly one job per object version, although S3 and SQS deliver each event at least once
+and AWS may answer late, wrongly or not at all.
 
-Before submitting, the arrival function *claims* the object version in a DynamoDB table with a
-conditional PutItem; after Batch accepts the job it *marks* the claim ``SUBMITTED`` with the job
-ID; if submission fails it *releases* the claim (deletes it) so that the message's redelivery can
-submit. The table (on-demand) has the partition key :data:`PARTITION_KEY` (string) and
-DynamoDB TTL on :data:`TTL_ATTRIBUTE` (epoch seconds).
+Each object version has one item in the per-file record table (:mod:`..records.schema`; key:
+``bucket/key`` and the version ID, or the event's sequencer in an unversioned bucket; DynamoDB
+TTL). The arrival function *claims* it with a conditional UpdateItem that already adds the name
+of the job it is about to submit to the item's :data:`~..records.schema.SUBMISSIONS` (the object
+version's job name, or in bulk mode the array job's, whose manifest is named after it), submits,
+then *marks* it ``SUBMITTED`` with the job ID::
 
-The key of an object version is ``bucket/key`` and its version ID, or, in a bucket without
-versioning, the event's sequencer (distinct for every write of a key, the same in every
-delivery of one write). An event with neither is not deduplicated.
+    A  claim(PENDING, job_name, lease) ── SubmitJob(job_name) ──✕ died / answer lost
+    B       claim → in-progress: message retried later   ·
+    C                                      lease ends ───┤ claim (takes over)
+                                                         │ ListJobs(JOB_NAME) for each name
+                                                         │   in SUBMISSIONS
+                                                         ├ found → mark it; no SubmitJob
+                                                         └ none  → SubmitJob(job_name), mark
 
-A claim is ``PENDING`` with a lease that ends when the claiming invocation can no longer be
-running (its deadline plus a margin). A ``PENDING`` claim whose lease ended belongs to an
-invocation that crashed or timed out, and the next delivery takes it over. A claim past its
-TTL counts as absent even before DynamoDB deletes it (TTL deletion is lazy).
+* A claim is *released* (deleted, so a redelivery submits afresh) only when no job can exist:
+  SubmitJob was refused (throttled, no connection), failed for good, or was never called.
+  When the outcome is unknown (a 5xx, a lost or late answer, a crash) the claim stays.
+* A ``PENDING`` claim whose lease runs makes a delivery wait (``in-progress``); its message is
+  retried later. The lease ends only after its holder can no longer be running (the holder's
+  deadline plus :data:`.invocation.LEASE_MARGIN_SECONDS`), and the holder never calls AWS past
+  its deadline (every client has timeouts, :mod:`..clients`). So the next holder, taking the
+  claim over, *looks up* the job by name before submitting: a job found is marked, not
+  submitted again.
+* A claim ``SUBMITTED`` (or in any later state of the per-file record) within the TTL is a
+  ``duplicate``: no job. A claim past its TTL counts as absent (TTL deletion is lazy) and a
+  delivery then starts a new job.
 
-The guarantee:
-
-* A delivery of an object version whose claim is ``SUBMITTED`` and within the TTL starts no job
-  (``duplicate``). One whose claim is ``PENDING`` with a running lease starts no job either
-  (``in-progress``): its message is retried later, when the claim is either ``SUBMITTED``
-  (then acknowledged as a duplicate) or expired (then taken over), so no object is lost.
-* So every object version starts at most one job per TTL window, except in one case: if an
-  invocation dies between SubmitJob's success and the mark (timeout, crash, DynamoDB error on
-  the mark), the lease runs out and a redelivery submits a second job. At-least-once always
-  holds; at-most-once holds except for that window.
-* A delivery after the TTL is treated as new and starts a new job.
+What holds: **exactly one job per object version within the TTL**, whatever SubmitJob answers
+and wherever an invocation dies. What it rests on: ``ListJobs`` lists a job once SubmitJob
+has answered (after a 5xx, the lookup follows a backoff) and Batch finishes or drops a request
+before the lease ends (minutes after the client gave up on it). An event with neither version
+ID nor sequencer is not deduplicated. The tests that prove it, fault by fault and crash point
+by crash point, are ``tests/runtime/test_exactly_one_job_*.py``.
 """
 
 from __future__ import annotations
@@ -36,6 +45,21 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import ClientError
 
+from ..records.schema import (
+    BUCKET,
+    CLAIM_PENDING,
+    CLAIM_STATUS,
+    CLAIM_SUBMITTED,
+    CLAIM_TOKEN,
+    JOB_ID,
+    JOB_NAME,
+    LEASE_UNTIL,
+    OBJECT_KEY,
+    RECEIVED_AT,
+    SUBMISSIONS,
+    VERSION_ID,
+    record_key,
+)
 from ..settings import PARTITION_KEY, TTL_ATTRIBUTE
 
 __all__ = [
@@ -52,19 +76,15 @@ if TYPE_CHECKING:
 
     from .s3_events import ObjectRef
 
-PENDING = "PENDING"
+PENDING = CLAIM_PENDING
 """Status of a claim whose job is being submitted."""
-SUBMITTED = "SUBMITTED"
+SUBMITTED = CLAIM_SUBMITTED
 """Status of a claim whose job Batch accepted."""
 
 
 def dedupe_key(ref: ObjectRef) -> str | None:
     """The table key of ``ref``'s object version, or None when it cannot be identified."""
-    if ref.version_id is not None:
-        return f"{ref.bucket}/{ref.key}#version={ref.version_id}"
-    if ref.sequencer is not None:
-        return f"{ref.bucket}/{ref.key}#sequencer={ref.sequencer}"
-    return None
+    return record_key(ref.bucket, ref.key, version_id=ref.version_id, sequencer=ref.sequencer)
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,9 @@ class Claim:
     """The table key."""
     token: str
     """Identifies this claim, so only its holder can mark or release it."""
+    unknown: tuple[str, ...] = ()
+    """When the claim was taken over from a holder whose lease ended: the names of the jobs
+    earlier holders were about to submit, to be looked up before submitting again."""
 
 
 @dataclass(frozen=True)
@@ -88,64 +111,92 @@ class Taken:
 
 
 class Ledger:
-    """Claims, marks and releases object versions in the idempotency table."""
+    """Claims, marks and releases object versions in the per-file record table."""
 
     def __init__(self, client: DynamoDBClient, table: str, *, ttl_seconds: int) -> None:
-        self._client = client
+        self.client = client
+        """The DynamoDB client."""
         self._table = table
         self._ttl_seconds = ttl_seconds
 
-    def claim(self, ref: ObjectRef, *, now: float, lease_seconds: float) -> Claim | Taken | None:
-        """Claim ``ref``'s version; None when it has no version ID or sequencer to dedupe on."""
+    def claim(
+        self, ref: ObjectRef, *, job_name: str, now: float, lease_seconds: float
+    ) -> Claim | Taken | None:
+        """Claim ``ref``'s version for the job ``job_name``; None when it has no version ID or
+        sequencer to dedupe on. One write, which also names the job (see the module docs)."""
         key = dedupe_key(ref)
         if key is None:
             return None
         token = uuid.uuid4().hex
-        item = {
-            PARTITION_KEY: {"S": key},
-            "status": {"S": PENDING},
-            "token": {"S": token},
-            "lease_until": {"N": str(int(now + lease_seconds) + 1)},
-            TTL_ATTRIBUTE: {"N": str(int(now) + self._ttl_seconds)},
-            "bucket": {"S": ref.bucket},
-            "object_key": {"S": ref.key},
+        values: dict[str, Any] = {
+            ":pending": {"S": PENDING},
+            ":token": {"S": token},
+            ":lease": {"N": str(int(now + lease_seconds) + 1)},
+            ":expires": {"N": str(int(now) + self._ttl_seconds)},
+            ":now": {"N": str(int(now))},
+            ":bucket": {"S": ref.bucket},
+            ":key": {"S": ref.key},
+            ":names": {"SS": [job_name]},
         }
+        assignments = [
+            "#status = :pending",
+            "#token = :token",
+            "#lease = :lease",
+            "#ttl = :expires",
+            "#bucket = :bucket",
+            "#key = :key",
+            "#received = if_not_exists(#received, :now)",
+        ]
+        if ref.version_id is not None:
+            values[":version"] = {"S": ref.version_id}
+            assignments.append("#version = :version")
         try:
-            self._client.put_item(
+            response = self.client.update_item(
                 TableName=self._table,
-                Item=item,
+                Key={PARTITION_KEY: {"S": key}},
+                UpdateExpression=f"SET {', '.join(assignments)} ADD #names :names",
                 ConditionExpression=(
                     "attribute_not_exists(#pk) OR #ttl < :now"
-                    " OR (#status = :pending AND lease_until < :now)"
+                    " OR (#status = :pending AND #lease < :now)"
                 ),
                 ExpressionAttributeNames={
                     "#pk": PARTITION_KEY,
                     "#ttl": TTL_ATTRIBUTE,
-                    "#status": "status",
+                    "#status": CLAIM_STATUS,
+                    "#token": CLAIM_TOKEN,
+                    "#lease": LEASE_UNTIL,
+                    "#bucket": BUCKET,
+                    "#key": OBJECT_KEY,
+                    "#received": RECEIVED_AT,
+                    "#names": SUBMISSIONS,
+                    **({"#version": VERSION_ID} if ref.version_id is not None else {}),
                 },
-                ExpressionAttributeValues={
-                    ":now": {"N": str(int(now))},
-                    ":pending": {"S": PENDING},
-                },
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             old = cast("dict[str, Any]", error.response.get("Item", {}))
-            status = old.get("status", {}).get("S")
-            job_id = old.get("job_id", {}).get("S")
-            return Taken("duplicate" if status == SUBMITTED else "in-progress", job_id)
-        return Claim(key, token)
+            status = old.get(CLAIM_STATUS, {}).get("S")
+            job_id = old.get(JOB_ID, {}).get("S")
+            return Taken("in-progress" if status == PENDING else "duplicate", job_id)
+        return Claim(key, token, _unknown(cast("dict[str, Any]", response.get("Attributes", {}))))
 
     def mark_submitted(self, claim: Claim, *, job_id: str, job_name: str) -> None:
         """Record that Batch accepted ``job_id`` for the claimed version."""
-        self._client.update_item(
+        self.client.update_item(
             TableName=self._table,
             Key={PARTITION_KEY: {"S": claim.key}},
-            UpdateExpression="SET #status = :submitted, job_id = :job_id, job_name = :job_name",
+            UpdateExpression="SET #status = :submitted, #job_id = :job_id, #job_name = :job_name",
             ConditionExpression="#token = :token",
-            ExpressionAttributeNames={"#status": "status", "#token": "token"},
+            ExpressionAttributeNames={
+                "#status": CLAIM_STATUS,
+                "#token": CLAIM_TOKEN,
+                "#job_id": JOB_ID,
+                "#job_name": JOB_NAME,
+            },
             ExpressionAttributeValues={
                 ":submitted": {"S": SUBMITTED},
                 ":job_id": {"S": job_id},
@@ -155,15 +206,25 @@ class Ledger:
         )
 
     def release(self, claim: Claim) -> None:
-        """Give the claim up so that a redelivery can submit; a taken-over claim is left alone."""
+        """Give the claim up so that a redelivery can submit; a taken-over claim is left alone.
+
+        Only for a claim none of whose jobs can exist: a released claim is not looked up.
+        """
         try:
-            self._client.delete_item(
+            self.client.delete_item(
                 TableName=self._table,
                 Key={PARTITION_KEY: {"S": claim.key}},
                 ConditionExpression="#token = :token",
-                ExpressionAttributeNames={"#token": "token"},
+                ExpressionAttributeNames={"#token": CLAIM_TOKEN},
                 ExpressionAttributeValues={":token": {"S": claim.token}},
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
+
+
+def _unknown(old: dict[str, Any]) -> tuple[str, ...]:
+    """The jobs earlier holders named, when the claim replaced a ``PENDING`` one."""
+    if old.get(CLAIM_STATUS, {}).get("S") != PENDING:
+        return ()
+    return tuple(sorted(old.get(SUBMISSIONS, {}).get("SS", [])))

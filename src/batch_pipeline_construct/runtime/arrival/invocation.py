@@ -17,8 +17,8 @@ from .idempotency import Ledger
 from .s3_events import MalformedMessage, S3Notification, parse_body
 from .submission import Submitter
 
-SUBMIT_MARGIN_SECONDS = 5.0
-"""No SubmitJob retry starts later than this before the invocation's end."""
+CALL_MARGIN_SECONDS = 1.0
+"""Every AWS call, at its worst, ends at least this long before the invocation's end."""
 LEASE_MARGIN_SECONDS = 10.0
 """A claim's lease outlasts the invocation's end by this much (clock skew between hosts)."""
 
@@ -44,6 +44,8 @@ class Invocation:
         self.settings = settings
         """The pipeline's settings."""
         self._remaining_millis = remaining_millis
+        self.wall_clock = wall_clock
+        """The wall clock (epoch seconds)."""
         remaining = remaining_millis() / 1000
         submitter = Submitter.from_settings(
             settings,
@@ -52,7 +54,7 @@ class Invocation:
             sleep=sleep,
             random=random,
             clock=clock,
-            deadline=clock() + remaining - SUBMIT_MARGIN_SECONDS,
+            deadline=clock() + remaining - CALL_MARGIN_SECONDS,
         )
         ledger = (
             Ledger(
@@ -69,6 +71,7 @@ class Invocation:
             ledger,
             lease_seconds=remaining + LEASE_MARGIN_SECONDS,
             wall_clock=wall_clock,
+            time_left=lambda: self.time_left() - CALL_MARGIN_SECONDS,
         )
         """Claims and submits files."""
 

@@ -10,7 +10,11 @@ reading and writing S3:
 ``INPUT_VERSION_ID``
     the object version, only when the input bucket is versioned.
 ``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``
-    where results go; the prefix is the output root prefix, the input key and ``/``.
+    where results go; the prefix is the output root prefix, the input key and ``/``, or, when
+    that would be longer than :data:`MAX_OUTPUT_PREFIX_BYTES`, the root prefix, the key's
+    beginning, ``~``, 16 hex digits of the key's SHA-256 and ``/`` (see :func:`output_prefix`):
+    always a valid S3 prefix with room for file names under it, and always telling which
+    file it is for.
 ``OUTPUT_URI``
     ``s3://OUTPUT_BUCKET/OUTPUT_PREFIX``.
 ``S3_INPUT_BUCKET``, ``S3_INPUT_OBJECT``, ``S3_OUTPUT_BUCKET``
@@ -35,6 +39,8 @@ __all__ = [
     "MANIFEST_URI_PARAMETER",
     "OUTPUT_URI_PARAMETER",
     "JOB_NAME_PATTERN",
+    "MAX_OUTPUT_PREFIX_BYTES",
+    "MAX_OUTPUT_ROOT_PREFIX_BYTES",
     "JobContract",
     "job_name",
     "output_prefix",
@@ -74,9 +80,32 @@ _MAX_PREFIX = 40
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+MAX_S3_KEY_BYTES = 1024
+"""The longest S3 object key, in UTF-8 bytes."""
+MAX_OUTPUT_PREFIX_BYTES = 768
+"""The longest ``OUTPUT_PREFIX``, in UTF-8 bytes: a job has at least 256 bytes for the names of
+the files it writes under it."""
+MAX_OUTPUT_ROOT_PREFIX_BYTES = 256
+"""The longest output root prefix (the construct's ``output_prefix``), in UTF-8 bytes."""
+_PREFIX_DIGEST = 16
+
+
 def output_prefix(input_key: str, output_root_prefix: str = "") -> str:
-    """Where the results for ``input_key`` go in the output bucket."""
-    return f"{output_root_prefix}{input_key}/"
+    """Where the results for ``input_key`` go in the output bucket (at most
+    :data:`MAX_OUTPUT_PREFIX_BYTES`, for a root prefix of at most
+    :data:`MAX_OUTPUT_ROOT_PREFIX_BYTES`).
+
+    ``output_root_prefix + input_key + "/"`` when it fits; otherwise the root prefix, as much
+    of the key's beginning as fits (cut between characters), ``~``, 16 hex digits of the key's
+    SHA-256 and ``/``, so two keys never share a prefix and the prefix still shows the file.
+    """
+    whole = f"{output_root_prefix}{input_key}/"
+    if len(whole.encode()) <= MAX_OUTPUT_PREFIX_BYTES:
+        return whole
+    digest = hashlib.sha256(input_key.encode()).hexdigest()[:_PREFIX_DIGEST]
+    room = MAX_OUTPUT_PREFIX_BYTES - len(output_root_prefix.encode()) - _PREFIX_DIGEST - 2
+    head = input_key.encode()[: max(room, 0)].decode(errors="ignore")
+    return f"{output_root_prefix}{head}~{digest}/"
 
 
 @dataclass(frozen=True)

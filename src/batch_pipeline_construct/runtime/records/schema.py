@@ -73,6 +73,7 @@ __all__ = [
     "STATE_OF_BATCH_STATUS",
     "STATUS_RANK",
     "STATUS_REASON",
+    "SUBMISSIONS",
     "SUBMITTED_AT",
     "TTL_ATTRIBUTE",
     "UPDATED_AT",
@@ -153,6 +154,9 @@ JOB_ID = "job_id"
 """The Batch job: a job ID, or ``parent:index`` for a child of an array job."""
 JOB_NAME = "job_name"
 """The Batch job's name."""
+SUBMISSIONS = "submissions"
+"""String set: the name of every job a claim's holder was about to submit, written with the
+claim before SubmitJob, so a later holder can look them up when their outcome is unknown."""
 
 # Written by the record function, from Batch job state change events.
 STATE = "state"
