@@ -13,7 +13,6 @@ from collections.abc import Callable
 from aws_cdk import Token, aws_ec2, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
-from .runtime.job.contract import MAX_OUTPUT_ROOT_PREFIX_BYTES
 from .options import (
     AlarmOptions,
     ArrivalOptions,
@@ -25,6 +24,7 @@ from .options import (
     PerFileOptions,
     TriggerOptions,
 )
+from .runtime.job.contract import MAX_OUTPUT_ROOT_PREFIX_BYTES
 
 
 def validate_props(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batch_pipeline_construct.runtime.arrival.handler import handler
-from batch_pipeline_construct.runtime.job.contract import JOB_NAME_PATTERN
+from batch_pipeline_construct.runtime.job.contract import JOB_NAME_PATTERN, output_prefix
 from tests.runtime.runtime_pipeline import (
     INPUT_BUCKET,
     OUTPUT_BUCKET,
@@ -40,8 +40,8 @@ def test_the_job_gets_the_decoded_key_and_derived_locations(pipeline: Pipeline, 
     assert env["INPUT_BUCKET"] == env["S3_INPUT_BUCKET"] == INPUT_BUCKET
     assert env["INPUT_URI"] == f"s3://{INPUT_BUCKET}/{key}"
     assert env["OUTPUT_BUCKET"] == env["S3_OUTPUT_BUCKET"] == OUTPUT_BUCKET
-    assert env["OUTPUT_PREFIX"] == f"results/{key}/"
-    assert env["OUTPUT_URI"] == f"s3://{OUTPUT_BUCKET}/results/{key}/"
+    assert env["OUTPUT_PREFIX"] == output_prefix(key, "results/")
+    assert env["OUTPUT_URI"] == f"s3://{OUTPUT_BUCKET}/{env['OUTPUT_PREFIX']}"
     assert job["parameters"]["inputKey"] == key
     assert job["parameters"]["inputUri"] == env["INPUT_URI"]
     assert job["parameters"]["outputUri"] == env["OUTPUT_URI"]

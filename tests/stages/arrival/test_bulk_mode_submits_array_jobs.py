@@ -16,7 +16,8 @@ def test_bulk_mode_configures_the_function_and_the_event_source(dockerfile_dir: 
     (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
     # A batch never holds more files than one array job takes: the rest would bounce back.
     assert mapping["Properties"]["BatchSize"] == 5000
-    assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 60
+    # Lambda's shortest window for batches above 10: a lone file is not held back
+    assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 1
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 20}
     function = next(
         f for k, f in resources(template, "AWS::Lambda::Function").items() if "Arrival" in k
