@@ -11,6 +11,7 @@ from constructs import Construct
 
 from ..errors import PipelineConfigurationError
 from ..options import ComputeOptions, ComputeType, JobOptions
+from ..runtime.job.exit_codes import RETRYABLE_EXIT_CODES
 from .job_image import EXCLUDED, staged_build_context
 from .permissions import acknowledge, acknowledge_image_pull
 
@@ -47,6 +48,8 @@ def resolve_dockerfile(dockerfile_path: str | os.PathLike[str]) -> tuple[Path, s
 
 FARGATE_SPOT_INTERRUPTED = "Your Spot Task was interrupted*"
 """The stopped reason of a Fargate Spot task whose capacity was reclaimed (Amazon ECS's wording)."""
+MAX_RETRY_RULES = 5
+"""The most ``evaluateOnExit`` rules AWS Batch accepts in a retry strategy."""
 FARGATE_START_FAILED = "ResourceInitializationError*"
 """The stopped reason of a Fargate task that could not start (network, secrets or image set-up)."""
 
@@ -57,7 +60,8 @@ def retry_strategies(compute: ComputeOptions) -> list[aws_batch.RetryStrategy]:
     Batch takes the first rule that matches, allows five, and *retries* a job that matches none,
     so the infrastructure ``RETRY`` rules come first and two ``EXIT`` rules end the list: any
     reason, and any exit code (a plain non-zero exit often carries no reason). Each compute type
-    gets only the rules whose failures it can have: ``Host EC2*`` (Spot reclaims and host
+    gets only the rules whose failures it can have, and the job resolver's retryable exit code
+    (:data:`RETRYABLE_EXIT_CODES`) is retried where the limit leaves room: ``Host EC2*`` (Spot reclaims and host
     failures) on EC2, Fargate Spot's own reclaim reason and Fargate's start errors on Fargate.
     """
     retry, exit_ = aws_batch.Action.RETRY, aws_batch.Action.EXIT
@@ -74,7 +78,14 @@ def retry_strategies(compute: ComputeOptions) -> list[aws_batch.RetryStrategy]:
             aws_batch.Reason.SPOT_INSTANCE_RECLAIMED,
             aws_batch.Reason.CANNOT_PULL_CONTAINER,
         ]
-    return [aws_batch.RetryStrategy.of(retry, reason) for reason in infrastructure] + [
+    # The resolver's own "S3 did not answer" exit is retried too where Batch's five rules leave
+    # room; on Fargate Spot they do not, and such a child ends FAILED (its files can be retried).
+    resolver = [
+        aws_batch.Reason.custom(on_exit_code=str(code))
+        for code in RETRYABLE_EXIT_CODES
+        if len(infrastructure) + len(RETRYABLE_EXIT_CODES) + 2 <= MAX_RETRY_RULES
+    ]
+    return [aws_batch.RetryStrategy.of(retry, reason) for reason in infrastructure + resolver] + [
         aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_reason="*")),
         aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_exit_code="*")),
     ]

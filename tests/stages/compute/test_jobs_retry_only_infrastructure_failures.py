@@ -9,6 +9,8 @@ from aws_cdk import Duration, Size
 from aws_cdk.assertions import Template
 
 from batch_pipeline_construct import ComputeOptions, ComputeType, JobOptions
+from batch_pipeline_construct._stages.compute import MAX_RETRY_RULES
+from batch_pipeline_construct.runtime.job.exit_codes import FINAL_EXIT_CODES, RETRYABLE_EXIT_CODES
 from tests.support.pipeline_builders import only, template_of
 
 
@@ -139,3 +141,25 @@ def test_job_has_a_role_of_its_own(default_template: Template) -> None:
     container = definition["Properties"]["ContainerProperties"]
     assert "JobRoleArn" in container
     assert container["JobRoleArn"] != container["ExecutionRoleArn"]
+
+
+@pytest.mark.parametrize(
+    ("compute", "retried"),
+    [
+        (ComputeOptions(), True),
+        (ComputeOptions(type=ComputeType.EC2), True),
+        (ComputeOptions(type=ComputeType.EC2, spot=True), True),
+        (ComputeOptions(spot=True), False),
+    ],
+    ids=["fargate", "ec2", "ec2-spot", "fargate-spot"],
+)
+def test_the_resolvers_try_again_exit_is_retried_where_batch_leaves_room(
+    dockerfile_dir: Path, compute: ComputeOptions, retried: bool
+) -> None:
+    rules = _rules(template_of(dockerfile_dir, compute=compute))
+    assert len(rules) <= MAX_RETRY_RULES
+    for code in RETRYABLE_EXIT_CODES:
+        expected = "RETRY" if retried else "EXIT"
+        assert _batch_decision(rules, {"exitCode": str(code)}) == expected
+    for code in FINAL_EXIT_CODES:
+        assert _batch_decision(rules, {"exitCode": str(code)}) == "EXIT", code
