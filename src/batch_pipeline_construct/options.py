@@ -31,6 +31,22 @@ class ComputeType(enum.Enum):
     """A managed EC2 compute environment: any instance type, GPUs, larger jobs."""
 
 
+_INSTANCE_FAMILY = re.compile(r"^([a-z-]+?)(\d+)([a-z-]*)")
+
+
+def _is_graviton(instance_type: str) -> bool:
+    """Whether an EC2 type or family (``"c7g.large"``, ``"m6gd"``, ``"a1"``) is Graviton (arm64).
+
+    Graviton families carry a ``g`` right after the generation (``c7g``, ``x2gd``, ``is4gen``,
+    ``g5g``); ``a1`` is the first Graviton.
+    """
+    match = _INSTANCE_FAMILY.match(instance_type.split(".")[0])
+    if match is None:
+        return False
+    letters, _, suffix = match.groups()
+    return suffix.startswith("g") or letters == "a"
+
+
 class EmailNotifications(enum.Enum):
     """What the addresses in ``NotificationOptions.emails`` receive from the completion topic.
 
@@ -96,6 +112,15 @@ class ComputeOptions:
                 "ComputeOptions(type=ComputeType.EC2, spot=True, arm64=True)",
             )
         for instance_type in self.instance_types:
+            if _is_graviton(instance_type) != self.arm64:
+                cpu = "Graviton (arm64)" if _is_graviton(instance_type) else "x86-64"
+                raise PipelineConfigurationError(
+                    "compute.instance_types",
+                    instance_type,
+                    f"a {cpu} type, while the image is built for "
+                    f"{'arm64' if self.arm64 else 'x86-64'}: set arm64={not self.arm64} or "
+                    "choose types of one architecture (Graviton families end in g, e.g. 'c7g')",
+                )
             if not instance_type or " " in instance_type or instance_type != instance_type.lower():
                 raise PipelineConfigurationError(
                     "compute.instance_types",
