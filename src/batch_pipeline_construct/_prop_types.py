@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import inspect
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -163,6 +164,11 @@ def _instead(prop: str, value: object, hint: object) -> str:
     arms = [arm for arm in _arms(hint) if arm is not type(None)]
     expected = arms[0]
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, str) and expected in (Size, Duration):
+        amount, unit = _amount(value)
+        method = _UNITS[expected].get(unit)
+        if amount is not None and method is not None:
+            return f"{expected.__name__}.{method}({amount:g}) (from aws_cdk import {expected.__name__})"
     if expected is Size:
         if number is not None:
             return f"Size.mebibytes({number:g}) (from aws_cdk import Size)"
@@ -191,6 +197,29 @@ def _instead(prop: str, value: object, hint: object) -> str:
         str: "a string (in quotes)",
     }
     return plain.get(expected, _name(hint))
+
+
+_UNITS: dict[object, dict[str, str]] = {
+    Size: {
+        **dict.fromkeys(("gb", "gib", "g"), "gibibytes"),
+        **dict.fromkeys(("mb", "mib", "m"), "mebibytes"),
+    },
+    Duration: {
+        **dict.fromkeys(("h", "hr", "hour", "hours"), "hours"),
+        **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
+        **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "seconds"),
+        **dict.fromkeys(("d", "day", "days"), "days"),
+    },
+}
+"""How people write units in text (``"4GB"``, ``"30 min"``) -> the ``Size``/``Duration`` method."""
+
+
+def _amount(text: str) -> tuple[float | None, str]:
+    """``"4 GB"`` -> (4.0, "gb"); (None, "") when the text is not a number and a unit."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", text)
+    if match is None:
+        return None, ""
+    return float(match.group(1)), match.group(2).lower()
 
 
 def _duration(seconds: float) -> str:

@@ -40,6 +40,16 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         "job.timeout",
         "an int where a Duration is expected; write Duration.hours(1)",
     ),
+    "memory-as-text": (
+        {"job": JobOptions(memory="4GB")},  # type: ignore[arg-type]
+        "job.memory",
+        "a str where a Size is expected; write Size.gibibytes(4)",
+    ),
+    "timeout-as-text": (
+        {"job": JobOptions(timeout="30m")},  # type: ignore[arg-type]
+        "job.timeout",
+        "a str where a Duration is expected; write Duration.minutes(30)",
+    ),
     "compute-type-for-compute-options": (
         {"compute": ComputeType.EC2},
         "compute",
