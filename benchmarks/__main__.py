@@ -1,11 +1,12 @@
 """Run every benchmark and print one report: ``python -m benchmarks``.
 
 Order matters for honest timings: the synth and cold-start benchmarks time real processes, so they
-run alone; the arrival benchmark measures simulated time, so its two modes run in parallel worker
-processes while the idle-cost benchmark synthesizes the examples it prices.
+run alone; the arrival benchmark measures simulated time, so it runs while the idle-cost benchmark
+synthesizes the examples it prices.
 
 Options (``--help`` lists them all): ``--only arrival,synth,cold-start,idle-cost``,
-``--files 1000000``, ``--packing-files 1000,100000,1000000``, ``--fault-rate 0.01``, ``--repeats 5``, ``--json results.json``.
+``--files 2000``, ``--packing-files 1000,100000,1000000``, ``--lost-rate 0.01``, ``--crash-rate 0.01``,
+``--repeats 5``, ``--json results.json``.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         print(cold_start.report(results["cold-start"]), flush=True)
 
     assembly: Path | None = None
-    if "arrival" in parts or "idle-cost" in parts:
+    if "idle-cost" in parts:
         assembly = synth_app(["-m", "benchmarks._apps", "variants"], cwd=ROOT).outdir
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -76,8 +77,9 @@ def main(argv: list[str] | None = None) -> None:
             else None
         )
         if "arrival" in parts:
-            results["arrival"] = arrival.from_arguments(args, assembly)
-            print(arrival.report(results["arrival"]), flush=True)
+            arrival_results = arrival.from_arguments(args)
+            results["arrival"] = arrival.as_json(arrival_results)
+            print(arrival.report(arrival_results), flush=True)
         if "packing" in parts:
             results["packing"] = packing.as_json(packing_results := packing.from_arguments(args))
             print(packing.report(packing_results), flush=True)
