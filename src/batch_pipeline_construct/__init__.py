@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         NotificationOptions,
         PackingOptions,
         PerFileOptions,
+        RecordOptions,
         TriggerOptions,
     )
     from .pipeline import BatchFilePipeline
@@ -43,6 +44,7 @@ __all__ = [
     "NotificationOptions",
     "PerFileOptions",
     "PipelineConfigurationError",
+    "RecordOptions",
     "TriggerOptions",
 ]
 

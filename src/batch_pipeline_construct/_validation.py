@@ -25,6 +25,7 @@ from .options import (
     TriggerOptions,
 )
 from .runtime.job.contract import MAX_OUTPUT_ROOT_PREFIX_BYTES
+from .runtime.records.report import RUN_REPORT_PREFIX
 
 
 def validate_props(
@@ -112,7 +113,7 @@ def _validate_shared_bucket(
     trigger: TriggerOptions, output_prefix: str, bulk: BulkOptions | None
 ) -> None:
     """One bucket for input and output must never let outputs (or manifests) trigger new jobs."""
-    written = [output_prefix] + ([bulk.manifest_prefix] if bulk else [])
+    written = [output_prefix, RUN_REPORT_PREFIX] + ([bulk.manifest_prefix] if bulk else [])
     if not trigger.prefix or any(
         prefix.startswith(trigger.prefix) or not prefix for prefix in written
     ):

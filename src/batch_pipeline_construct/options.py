@@ -19,6 +19,7 @@ from .errors import PipelineConfigurationError
 from .runtime import settings
 from .runtime.job import manifest
 from .runtime.job.contract import CONTRACT_VARIABLES, MANIFEST_URI
+from .runtime.records import config as records_config
 
 
 class ComputeType(enum.Enum):
@@ -661,4 +662,42 @@ class CostGuardOptions:
                 "cost_guard.forecast_threshold_percent",
                 self.forecast_threshold_percent,
                 "use 1 to 1000 (percent of the budget)",
+            )
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """The per-file record (where each file stands, how its job ended) and run reports.
+
+    Files whose jobs show up with no gap of ``run_quiet_period`` between them are one run; when
+    a run's last file is final, a report of every file is written to the output bucket
+    (``_runs/<run id>/report.csv``) and one ``run-summary`` message is published to the
+    completion topic.
+    """
+
+    retention: Duration = field(
+        default_factory=lambda: Duration.days(records_config.DEFAULT_RETENTION_DAYS)
+    )
+    """How long a file's record is kept after its job's last event (DynamoDB TTL). Default: 90 days."""
+
+    run_quiet_period: Duration = field(
+        default_factory=lambda: Duration.seconds(records_config.DEFAULT_QUIET_SECONDS)
+    )
+    """A run ends when no new file has joined it for this long. Default: 5 minutes."""
+
+    def validate(self, arrival: ArrivalOptions) -> None:
+        """Raise :class:`PipelineConfigurationError` for a retention shorter than deduplication
+        or a quiet period outside 1 minute to 1 day."""
+        retention = self.retention.to_seconds()
+        if retention < arrival.file_records_ttl.to_seconds():
+            raise PipelineConfigurationError(
+                "records.retention",
+                f"{retention:g} seconds",
+                "at least arrival.file_records_ttl "
+                f"({arrival.file_records_ttl.to_seconds():g} seconds): a record outlives its claim",
+            )
+        quiet = self.run_quiet_period.to_seconds()
+        if not 60 <= quiet <= 86_400:
+            raise PipelineConfigurationError(
+                "records.run_quiet_period", f"{quiet:g} seconds", "use 1 minute to 1 day"
             )

@@ -36,6 +36,7 @@ from ._stages.permissions import (
     grant_object_write,
     grant_submit_to_every_revision,
 )
+from ._stages.records import PipelineRecords
 from ._stages.security import acknowledge_unavoidable_findings
 from ._stages.storage import PipelineStorage
 from ._validation import validate_props
@@ -49,6 +50,7 @@ from .options import (
     JobOptions,
     NotificationOptions,
     PerFileOptions,
+    RecordOptions,
     TriggerOptions,
 )
 from .runtime.job.manifest import OUTCOMES_FOLDER
@@ -81,6 +83,7 @@ class BatchFilePipeline(Construct):
         mode: PerFileOptions | BulkOptions | None = None,
         arrival: ArrivalOptions | None = None,
         alarms: AlarmOptions | None = None,
+        records: RecordOptions | None = None,
         input_bucket: aws_s3.IBucket | None = None,
         output_bucket: aws_s3.IBucket | None = None,
         bucket_options: BucketOptions | None = None,
@@ -104,6 +107,7 @@ class BatchFilePipeline(Construct):
         :param mode: How files become jobs: ``PerFileOptions()`` (one job per file) or ``BulkOptions()`` (array jobs from manifests), each with the tuning that applies to it. Default: per-file mode.
         :param arrival: The arrival queue's redelivery and the per-file record, in either mode. Default: see ArrivalOptions.
         :param alarms: Health alarms and where they notify. Default: on, notifying the completion topic.
+        :param records: Retention of the per-file records and the quiet gap that ends a run. Default: 90 days, 5 minutes.
         :param input_bucket: Use this existing bucket for input. Default: a new bucket.
         :param output_bucket: Use this existing bucket for output. Default: a new bucket.
         :param bucket_options: Encryption, versioning and access logs of the buckets the pipeline creates. Default: SSE-S3, versioned input, a log bucket.
@@ -124,6 +128,7 @@ class BatchFilePipeline(Construct):
         mode = mode or PerFileOptions()
         arrival = arrival or ArrivalOptions()
         alarms = alarms or AlarmOptions()
+        records = records or RecordOptions()
         notifications = notifications or NotificationOptions()
         validate_props(
             compute=compute,
@@ -140,6 +145,7 @@ class BatchFilePipeline(Construct):
             completion_topic=completion_topic,
             cost_guard=cost_guard,
         )
+        records.validate(arrival)
         bulk = mode if isinstance(mode, BulkOptions) else None
 
         storage = PipelineStorage(
@@ -185,6 +191,24 @@ class BatchFilePipeline(Construct):
             notification_emails=notifications.emails,
             bulk=bulk is not None,
             email_filter=notifications.email_filter,
+        )
+        record_stage = (
+            None
+            if arrival_path.file_records is None
+            else PipelineRecords(
+                self,
+                "Records",
+                table=arrival_path.file_records,
+                job_queue=compute_parts.job_queue,
+                output_bucket=storage.output_bucket,
+                output_prefix=output_prefix,
+                topic=completion.topic,
+                job_log_group=compute_parts.log_group,
+                dead_letter_queue=completion.dead_letter_queue,
+                options=records,
+                log_retention=log_retention,
+                removal_policy=removal_policy,
+            )
         )
 
         grant_object_read(storage.input_bucket, compute_parts.job_role)
@@ -240,7 +264,12 @@ class BatchFilePipeline(Construct):
         """The Batch event of each failed job (array parents aside), kept 14 days for operators."""
         self._completion = completion
         self.completion_dead_letter_queue: aws_sqs.Queue = completion.dead_letter_queue
-        """Completion events EventBridge could not deliver to the topic."""
+        """Completion events EventBridge could not deliver to the topic, and job events the record function could not apply."""
+        self.record_function: aws_lambda.Function | None = (
+            None if record_stage is None else record_stage.function
+        )
+        """The Lambda that keeps each file's record from its job's state changes and reports each
+        finished run (None when ``arrival.file_records`` is off)."""
         self._metrics = PipelineMetrics(
             self,
             "Metrics",

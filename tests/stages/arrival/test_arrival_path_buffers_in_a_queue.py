@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
@@ -11,6 +12,16 @@ from batch_pipeline_construct import ArrivalOptions, PerFileOptions, TriggerOpti
 from batch_pipeline_construct.runtime import settings
 from batch_pipeline_construct.runtime.settings import ArrivalSettings
 from tests.support.pipeline_builders import only, resources, template_of
+
+
+def arrival_mapping(template: Template) -> dict[str, Any]:
+    """The arrival function's event source mapping (the record function has one too)."""
+    (mapping,) = [
+        mapping
+        for logical_id, mapping in resources(template, "AWS::Lambda::EventSourceMapping").items()
+        if "ArrivalFunction" in logical_id
+    ]
+    return mapping
 
 
 def test_input_bucket_notifies_the_arrival_queue_of_new_objects(default_template: Template) -> None:
@@ -42,7 +53,7 @@ def test_queue_dead_letters_after_max_receive_count_and_keeps_them_14_days(
 def test_function_reports_partial_batch_failures_with_capped_concurrency(
     default_template: Template,
 ) -> None:
-    _, mapping = only(default_template, "AWS::Lambda::EventSourceMapping")
+    mapping = arrival_mapping(default_template)
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["Properties"]["BatchSize"] == 10
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
@@ -59,7 +70,7 @@ def test_arrival_options_tune_the_queue_and_the_event_source(dockerfile_dir: Pat
         ),
         arrival=ArrivalOptions(max_receive_count=2),
     )
-    _, mapping = only(template, "AWS::Lambda::EventSourceMapping")
+    mapping = arrival_mapping(template)
     assert mapping["Properties"]["BatchSize"] == 100
     assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 20
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 3}

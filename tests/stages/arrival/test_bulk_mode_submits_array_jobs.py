@@ -13,7 +13,11 @@ from tests.support.pipeline_builders import resources, template_of
 
 def test_bulk_mode_configures_the_function_and_the_event_source(dockerfile_dir: Path) -> None:
     template = template_of(dockerfile_dir, mode=BulkOptions(max_files_per_job=5000))
-    (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [
+        mapping
+        for logical_id, mapping in resources(template, "AWS::Lambda::EventSourceMapping").items()
+        if "ArrivalFunction" in logical_id
+    ]
     # A batch never holds more files than one array job takes: the rest would bounce back.
     assert mapping["Properties"]["BatchSize"] == 5000
     # Lambda's shortest window for batches above 10: a lone file is not held back
@@ -41,7 +45,7 @@ def _role_statements(template: Template, fragment: str) -> str:
 
 def test_function_writes_manifests_and_jobs_read_them(dockerfile_dir: Path) -> None:
     template = template_of(dockerfile_dir, mode=BulkOptions())
-    function_policy = _role_statements(template, "FunctionRole")
+    function_policy = _role_statements(template, "ArrivalFunctionRole")
     job_policy = _role_statements(template, "JobRole")
     assert "/_manifests/*" in function_policy and "s3:PutObject" in function_policy
     assert "/_manifests/*" in job_policy and "s3:GetObject" in job_policy

@@ -49,7 +49,7 @@ def test_job_role_reads_input_objects_and_writes_output_objects_only(
 def test_arrival_function_submits_to_this_queue_and_every_revision_of_its_definition(
     default_template: Template,
 ) -> None:
-    statements = _statements(default_template, "FunctionRole")
+    statements = _statements(default_template, "ArrivalFunctionRole")
     submit = next(s for s in statements if "batch:SubmitJob" in _actions(s))
     assert _actions(submit) == ["batch:SubmitJob"]
     queue_id = next(iter(default_template.find_resources("AWS::Batch::JobQueue")))
@@ -73,6 +73,6 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_the_image_pull(
 def test_arrival_function_may_claim_mark_and_release_deduplication_entries_only(
     default_template: Template,
 ) -> None:
-    statements = _statements(default_template, "FunctionRole")
+    statements = _statements(default_template, "ArrivalFunctionRole")
     table_actions = sorted(a for s in statements for a in _actions(s) if a.startswith("dynamodb:"))
     assert table_actions == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from . import schema
+from .config import DEFAULT_QUIET_SECONDS
 from .model import RunRecord, run_record
 from .schema import FINAL_STATES, FileState
 
@@ -42,10 +43,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-__all__ = ["DEFAULT_QUIET_SECONDS", "REPORT_LEASE_SECONDS", "RunBook", "Wait", "new_run_id"]
+__all__ = ["REPORT_LEASE_SECONDS", "RunBook", "Wait", "new_run_id"]
 
-DEFAULT_QUIET_SECONDS = 300
-"""A gap with no new file this long ends a run."""
 REPORT_LEASE_SECONDS = 300
 """How long one invocation holds a run's report before another may take it over."""
 _MAX_TRIES = 10

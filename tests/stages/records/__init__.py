@@ -1,0 +1,1 @@
+"""Tests of ``_stages/records.py``: the per-file record's event side."""
