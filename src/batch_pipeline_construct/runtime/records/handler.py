@@ -29,7 +29,7 @@ from .query import RecordsTable, files_of_run
 from .report import publish_run
 from .runs import RunBook, Wait
 from .schema import FINAL_STATES, PARTITION_KEY, state_of_item
-from .writer import RecordWriter
+from .writer import Applied, RecordWriter
 
 __all__ = ["CLOSE_RUN_KIND", "MAX_DELAY_SECONDS", "close_run_message", "handle", "handler"]
 
@@ -73,16 +73,32 @@ def handle(
     )
     failures: list[str] = []
     to_settle: dict[str, list[str]] = {}
+    applied: list[tuple[str, Applied]] = []
     for record in event.get("Records", []):
         message_id: str = record["messageId"]
         try:
-            for run_id in _apply_message(record["body"], writer, runs):
-                to_settle.setdefault(run_id, []).append(message_id)
+            message = _read_message(record["body"], writer)
         except NotAJobEvent as error:
             log("ignored", level="WARNING", message_id=message_id, reason=str(error))
+            continue
         except Exception as error:  # one message's failure must not lose the others
             log("record-error", level="ERROR", message_id=message_id, reason=repr(error))
             failures.append(message_id)
+            continue
+        if isinstance(message, str):
+            to_settle.setdefault(message, []).append(message_id)
+        else:
+            applied += [(message_id, change) for change in message if change.item]
+    try:
+        runs_of = runs.reconcile([change.item for _, change in applied])
+    except Exception as error:  # the events come back and are reconciled again
+        log("run-error", level="ERROR", reason=repr(error))
+        failures += [message_id for message_id, _ in applied]
+        runs_of = {}
+    for message_id, change in applied:
+        run_id = runs_of.get(change.record_key)
+        if run_id is not None and state_of_item(change.item) in FINAL_STATES:
+            to_settle.setdefault(run_id, []).append(message_id)
     for run_id, message_ids in to_settle.items():
         try:
             _settle(run_id, runs, settings)
@@ -93,8 +109,8 @@ def handle(
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in unique]}
 
 
-def _apply_message(body: str, writer: RecordWriter, runs: RunBook) -> list[str]:
-    """Apply one message; return the runs that may have finished because of it."""
+def _read_message(body: str, writer: RecordWriter) -> str | list[Applied]:
+    """A close-run message's run ID, or what a job event changed in the records."""
     try:
         document = json.loads(body)
     except json.JSONDecodeError as error:
@@ -102,24 +118,18 @@ def _apply_message(body: str, writer: RecordWriter, runs: RunBook) -> list[str]:
     if not isinstance(document, dict):
         raise NotAJobEvent("not a JSON object")
     if document.get("kind") == CLOSE_RUN_KIND:
-        return [str(document["runId"])]
+        return str(document["runId"])
     event = job_event(document)
-    finished_runs: list[str] = []
-    for applied in writer.apply(event):
-        state = state_of_item(applied.item) if applied.item else None
+    changes = writer.apply(event)
+    for change in changes:
         log(
-            "record" if applied.changed else "record-unchanged",
-            record=applied.record_key,
+            "record" if change.changed else "record-unchanged",
+            record=change.record_key,
             job_id=event.job_id,
             batch_status=event.status,
-            state=state,
+            state=state_of_item(change.item) if change.item else None,
         )
-        if not applied.item:
-            continue
-        run_id = runs.reconcile(applied.item)
-        if run_id is not None and state in FINAL_STATES:
-            finished_runs.append(run_id)
-    return finished_runs
+    return changes
 
 
 def _settle(run_id: str, runs: RunBook, settings: RecordSettings) -> None:

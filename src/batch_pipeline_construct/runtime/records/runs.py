@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,9 @@ __all__ = ["REPORT_LEASE_SECONDS", "RunBook", "Wait", "new_run_id"]
 REPORT_LEASE_SECONDS = 300
 """How long one invocation holds a run's report before another may take it over."""
 _MAX_TRIES = 10
+# DynamoDB allows 100 actions in one transaction: this many records and their run's item.
+_RECORDS_PER_TRANSACTION = 99
+_FAILED = "ConditionalCheckFailed"
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,26 @@ class RunBook:
         self._retention_seconds = retention_seconds
         self._clock = clock
 
-    def reconcile(self, item: dict[str, Any]) -> str | None:
-        """Put the record ``item`` in a run and, once final, count it there; return its run."""
-        record_key = item[schema.PARTITION_KEY]["S"]
-        run_id = item.get(schema.RUN_ID, {}).get("S") or self._join(record_key)
-        if run_id is None:
-            return None
-        state = schema.state_of_item(item)
-        if state in FINAL_STATES and schema.RUN_COUNTED not in item:
-            self._count(record_key, run_id, state)
-        return run_id
+    def reconcile(self, items: Sequence[dict[str, Any]]) -> dict[str, str]:
+        """Put the records ``items`` in runs and count the final ones there, many per
+        transaction; return each record's run (a record that vanished has none)."""
+        latest = {item[schema.PARTITION_KEY]["S"]: item for item in items}
+        runs = {
+            key: str(item[schema.RUN_ID]["S"])
+            for key, item in latest.items()
+            if schema.RUN_ID in item
+        }
+        runs.update(self._join([key for key in latest if key not in runs]))
+        self._count(
+            [
+                (key, runs[key], state)
+                for key, item in latest.items()
+                if key in runs
+                and (state := schema.state_of_item(item)) in FINAL_STATES
+                and schema.RUN_COUNTED not in item
+            ]
+        )
+        return runs
 
     def claim_report(self, run_id: str) -> RunRecord | Wait | None:
         """The run, claimed for its report, when it is finished; :class:`Wait` when only its
@@ -154,25 +167,32 @@ class RunBook:
         ).get("Item")
         return None if item is None else run_record(item)
 
-    def _join(self, record_key: str) -> str | None:
-        for _ in range(_MAX_TRIES):
+    def _join(self, record_keys: list[str]) -> dict[str, str]:
+        joined: dict[str, str] = {}
+        pending = list(record_keys)
+        failures = 0
+        while pending:
             now = self._clock()
             run_id = self._current_run_id()
             if run_id is None:
                 self._start_run(now, previous=None)
                 continue
+            chunk = pending[:_RECORDS_PER_TRANSACTION]
             reasons = self._transact(
                 [
                     self._update(
-                        record_key,
+                        key,
                         "SET #run = :run",
                         "attribute_exists(#pk) AND attribute_not_exists(#run)",
                         {"#run": schema.RUN_ID, "#pk": schema.PARTITION_KEY},
                         {":run": {"S": run_id}},
-                    ),
+                    )
+                    for key in chunk
+                ]
+                + [
                     self._update(
                         schema.run_key(run_id),
-                        "ADD #files :one SET #last_seen = :now, #ttl = :ttl",
+                        "ADD #files :count SET #last_seen = :now, #ttl = :ttl",
                         "attribute_exists(#pk) AND attribute_not_exists(#claimed)"
                         " AND attribute_not_exists(#reported) AND #last_seen >= :cutoff",
                         {
@@ -184,60 +204,93 @@ class RunBook:
                             "#reported": schema.RUN_REPORTED_AT,
                         },
                         {
-                            ":one": _number(1),
+                            ":count": _number(len(chunk)),
                             ":now": _number(now),
                             ":ttl": _number(now + self._retention_seconds),
                             ":cutoff": _number(now - self._quiet_seconds),
                         },
-                    ),
+                    )
                 ]
             )
             if reasons is None:
-                return run_id
-            if reasons[0] == "ConditionalCheckFailed":  # joined by a concurrent event, or gone
-                return self._run_of(record_key)
-            if reasons[1] == "ConditionalCheckFailed":  # the run has closed
+                joined.update(dict.fromkeys(chunk, run_id))
+                pending = pending[len(chunk) :]
+                continue
+            failures += 1
+            if failures > _MAX_TRIES:
+                raise RuntimeError(f"could not put {len(pending)} records in a run")
+            # A record that failed its condition joined a run through another event, or is gone.
+            taken = {key for key, code in zip(chunk, reasons, strict=False) if code == _FAILED}
+            for key in taken:
+                if (run := self._run_of(key)) is not None:
+                    joined[key] = run
+            pending = [key for key in pending if key not in taken]
+            if reasons[len(chunk)] == _FAILED:  # the run has closed
                 self._start_run(now, previous=run_id)
-        raise RuntimeError(f"could not put {record_key} in a run after {_MAX_TRIES} tries")
+        return joined
 
-    def _count(self, record_key: str, run_id: str, state: FileState) -> None:
-        outcome = schema.RUN_SUCCEEDED if state is FileState.SUCCEEDED else schema.RUN_FAILED
-        for _ in range(_MAX_TRIES):
-            now = self._clock()
-            reasons = self._transact(
-                [
-                    self._update(
-                        record_key,
-                        "SET #counted = :yes",
-                        "#run = :run AND #state = :state AND attribute_not_exists(#counted)",
-                        {
-                            "#counted": schema.RUN_COUNTED,
-                            "#run": schema.RUN_ID,
-                            "#state": schema.STATE,
-                        },
-                        {
-                            ":yes": {"BOOL": True},
-                            ":run": {"S": run_id},
-                            ":state": {"S": state.value},
-                        },
-                    ),
-                    self._update(
-                        schema.run_key(run_id),
-                        "ADD #finished :one, #outcome :one SET #last_finished = :now",
-                        "attribute_exists(#pk)",
-                        {
-                            "#finished": schema.RUN_FINISHED,
-                            "#outcome": outcome,
-                            "#last_finished": schema.RUN_LAST_FINISHED,
-                            "#pk": schema.PARTITION_KEY,
-                        },
-                        {":one": _number(1), ":now": _number(now)},
-                    ),
-                ]
-            )
-            if reasons is None or "ConditionalCheckFailed" in reasons:
-                return  # counted now, or already (or the record moved on: nothing to count)
-        raise RuntimeError(f"could not count {record_key} in run {run_id} after {_MAX_TRIES} tries")
+    def _count(self, finals: list[tuple[str, str, FileState]]) -> None:
+        by_run: dict[str, list[tuple[str, FileState]]] = {}
+        for key, run_id, state in finals:
+            by_run.setdefault(run_id, []).append((key, state))
+        for run_id, pending in by_run.items():
+            failures = 0
+            while pending:
+                chunk = pending[:_RECORDS_PER_TRANSACTION]
+                reasons = self._transact(
+                    [
+                        self._update(
+                            key,
+                            "SET #counted = :yes",
+                            "#run = :run AND #state = :state AND attribute_not_exists(#counted)",
+                            {
+                                "#counted": schema.RUN_COUNTED,
+                                "#run": schema.RUN_ID,
+                                "#state": schema.STATE,
+                            },
+                            {
+                                ":yes": {"BOOL": True},
+                                ":run": {"S": run_id},
+                                ":state": {"S": state.value},
+                            },
+                        )
+                        for key, state in chunk
+                    ]
+                    + [self._run_counts(run_id, [state for _, state in chunk])]
+                )
+                if reasons is None:
+                    pending = pending[len(chunk) :]
+                    continue
+                failures += 1
+                if failures > _MAX_TRIES:
+                    raise RuntimeError(f"could not count {len(pending)} records in run {run_id}")
+                # Counted already (a duplicate event), or the record moved on: nothing to count.
+                taken = {
+                    key for (key, _), code in zip(chunk, reasons, strict=False) if code == _FAILED
+                }
+                pending = [(key, state) for key, state in pending if key not in taken]
+
+    def _run_counts(self, run_id: str, states: list[FileState]) -> TransactWriteItemTypeDef:
+        succeeded = sum(state is FileState.SUCCEEDED for state in states)
+        return self._update(
+            schema.run_key(run_id),
+            "ADD #finished :finished, #succeeded :succeeded, #failed :failed"
+            " SET #last_finished = :now",
+            "attribute_exists(#pk)",
+            {
+                "#finished": schema.RUN_FINISHED,
+                "#succeeded": schema.RUN_SUCCEEDED,
+                "#failed": schema.RUN_FAILED,
+                "#last_finished": schema.RUN_LAST_FINISHED,
+                "#pk": schema.PARTITION_KEY,
+            },
+            {
+                ":finished": _number(len(states)),
+                ":succeeded": _number(succeeded),
+                ":failed": _number(len(states) - succeeded),
+                ":now": _number(self._clock()),
+            },
+        )
 
     def _start_run(self, now: float, *, previous: str | None) -> None:
         run_id = new_run_id(now)

@@ -1,0 +1,138 @@
+"""A simulated run of 10,000 files, 37 of which fail, with duplicate and late events: the record
+shows exactly the 37 failed (with their exit codes), and exactly one summary is published."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from typing import Any
+
+import boto3
+import pytest
+
+from batch_pipeline_construct.runtime import clients
+from batch_pipeline_construct.runtime.records import query, schema
+from batch_pipeline_construct.runtime.records.handler import handle
+from batch_pipeline_construct.runtime.records.schema import FileState
+from tests.runtime.records_support import (
+    OUTPUT_BUCKET,
+    RecordsPipeline,
+    attempt,
+    batch_event,
+    file_parameters,
+    records_pipeline,
+    sqs_batch,
+)
+
+FILES = int(__import__("os").environ.get("RECORDS_FILES", "10000"))
+FAILURES = 37
+BATCH = 100
+START = 1_795_000_000.0
+QUIET = 300
+
+
+def key_of(index: int) -> str:
+    return f"survey/plate-{index // 100:03d}/well-{index:05d}.tif"
+
+
+def put_submitted_claims(records: RecordsPipeline, keys: list[str]) -> None:
+    """The records as the arrival function leaves them once Batch accepted each file's job."""
+    client = records.table.client
+    for start in range(0, len(keys), 25):
+        client.batch_write_item(
+            RequestItems={
+                records.table.name: [
+                    {
+                        "PutRequest": {
+                            "Item": {
+                                schema.PARTITION_KEY: {
+                                    "S": f"pipeline-input/{key}#version=v1",
+                                },
+                                schema.CLAIM_STATUS: {"S": schema.CLAIM_SUBMITTED},
+                                schema.CLAIM_TOKEN: {"S": "token"},
+                                schema.BUCKET: {"S": "pipeline-input"},
+                                schema.OBJECT_KEY: {"S": key},
+                                schema.JOB_ID: {"S": f"job-{index}"},
+                            }
+                        }
+                    }
+                    for index, key in enumerate(keys[start : start + 25], start)
+                ]
+            }
+        )
+
+
+def final_event(index: int, key: str, failing: set[int]) -> dict[str, Any]:
+    failed = index in failing
+    return batch_event(
+        f"job-{index}",
+        "FAILED" if failed else "SUCCEEDED",
+        time="2026-11-24T22:10:00Z",
+        parameters=file_parameters(key),
+        attempts=[attempt(3 if failed else 0, log_stream=f"pipeline/default/{index}")],
+        status_reason="Essential container in task exited" if failed else None,
+    )
+
+
+def deliver(events: list[dict[str, Any]], now: float) -> None:
+    for start in range(0, len(events), BATCH):
+        result = handle(sqs_batch(*events[start : start + BATCH]), clock=lambda: now)
+        assert result == {"batchItemFailures": []}
+
+
+@pytest.fixture
+def records(monkeypatch: pytest.MonkeyPatch) -> RecordsPipeline:
+    return records_pipeline(monkeypatch, quiet_seconds=QUIET)
+
+
+def test_ten_thousand_files_with_37_failures_give_one_summary_listing_the_37(
+    records: RecordsPipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = random.Random(11)
+    keys = [key_of(index) for index in range(FILES)]
+    failing = set(rng.sample(range(FILES), FAILURES))
+    put_submitted_claims(records, keys)
+    close_messages: list[dict[str, Any]] = []
+    clients.sqs().meta.events.register(
+        "before-parameter-build.sqs.SendMessage",
+        lambda params, **_: close_messages.append(json.loads(params["MessageBody"])),
+    )
+    finals = [final_event(index, key, failing) for index, key in enumerate(keys)]
+    duplicates = rng.sample(finals, 200)
+    late_running = [
+        batch_event(
+            f"job-{index}", "RUNNING", time="2026-11-24T22:05:00Z", parameters=file_parameters(key)
+        )
+        for index, key in rng.sample(list(enumerate(keys)), 200)
+    ]
+    events = finals + duplicates + late_running
+    rng.shuffle(events)
+
+    deliver(events, START)
+    for message in {json.dumps(m, sort_keys=True) for m in close_messages}:
+        deliver([json.loads(message)], START + QUIET + 1)
+    capsys.readouterr()
+
+    (run,) = query.list_runs(records.table)
+    counts = query.counts_by_state(records.table, run_id=run.run_id)
+    assert counts[FileState.FAILED] == FAILURES
+    assert counts[FileState.SUCCEEDED] == FILES - FAILURES
+    assert (run.files, run.finished, run.failed) == (FILES, FILES, FAILURES)
+    failed = query.failed_files(records.table, run.run_id)
+    assert sorted(record.key for record in failed) == sorted(keys[i] for i in failing)
+    assert {record.exit_code for record in failed} == {3}
+    assert all(record.log_url("us-east-1") for record in failed)
+
+    (summary,) = records.published()
+    assert summary["kind"] == "run-summary"
+    assert (summary["files"], summary["failed"]) == (FILES, FAILURES)
+    assert sorted(entry["key"] for entry in summary["failedFiles"]) == sorted(
+        keys[i] for i in failing
+    )
+    report_key = summary["report"].removeprefix(f"s3://{OUTPUT_BUCKET}/")
+    body = boto3.client("s3").get_object(Bucket=OUTPUT_BUCKET, Key=report_key)["Body"].read()
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert len(rows) == FILES
+    assert sum(row["state"] == "failed" for row in rows) == FAILURES
