@@ -1,7 +1,7 @@
 """A simulated run of many files, 37 of which fail, with duplicate and late events: the record
 shows exactly the 37 failed (with their exit codes), and exactly one summary is published.
 
-The run has 300 files, not issue 11's 10,000: moto's TransactWriteItems copies the whole table
+The run has 150 files, not issue 11's 10,000: moto's TransactWriteItems copies the whole table
 for every item of a transaction, so a 10,000-file run takes hours in moto (see the report).
 """
 
@@ -30,7 +30,7 @@ from tests.runtime.records_support import (
     sqs_batch,
 )
 
-FILES = 300
+FILES = 150
 FAILURES = 37
 BATCH = 100
 START = 1_795_000_000.0

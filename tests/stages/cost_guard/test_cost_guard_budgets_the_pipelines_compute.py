@@ -102,7 +102,11 @@ def test_the_alert_reaches_a_function_that_may_stop_only_this_pipeline(
     function_id, function = _guard_function(template)
 
     variables = function["Properties"]["Environment"]["Variables"]
-    mapping_id = only(template, "AWS::Lambda::EventSourceMapping")[0]
+    (mapping_id,) = [
+        logical_id
+        for logical_id in resources(template, "AWS::Lambda::EventSourceMapping")
+        if "ArrivalFunction" in logical_id
+    ]
     assert variables[EVENT_SOURCE_MAPPING_ID] == {"Ref": mapping_id}
     assert variables[COMPLETION_TOPIC_ARN] == stack.resolve(pipeline.completion_topic.topic_arn)
     subscriptions = resources(template, "AWS::SNS::Subscription").values()

@@ -186,7 +186,7 @@ def test_bad_record_options_fail_at_synth(
 
 
 def test_without_a_record_table_there_is_no_record_function(dockerfile_dir: Path) -> None:
-    _, pipeline = build_pipeline(dockerfile_dir, arrival=ArrivalOptions(deduplication=False))
+    _, pipeline = build_pipeline(dockerfile_dir, arrival=ArrivalOptions(file_records=False))
 
     assert pipeline.record_function is None
 
