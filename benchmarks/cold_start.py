@@ -1,4 +1,4 @@
-"""Cold start: how long importing the arrival handler takes, and what the Lambda asset holds.
+"""Cold start: the arrival handler's import, INIT and first invocation; what the Lambda asset holds.
 
 The asset is taken from a synthesized assembly (the staged folder whose ``runtime/`` holds
 ``arrival/handler.py``), copied to a fresh folder for every run, and imported in a fresh
@@ -7,7 +7,11 @@ interpreter as Lambda does: ``import runtime.arrival.handler`` with the asset fo
 
 * *as shipped*: the asset has no ``.pyc`` files (they are excluded) and Lambda's ``/var/task`` is
   read-only, so every cold start compiles the handler's modules; ``-B`` keeps it that way here;
-* *with bytecode*: the same with compiled ``.pyc`` files (a lower bound).
+* *with bytecode*: the same with compiled ``.pyc`` files (a lower bound);
+* *INIT* and *first invocation*: with ``AWS_LAMBDA_FUNCTION_NAME`` set, as in Lambda, the import
+  creates the four boto3 clients (INIT); then one invocation with one file, against a moto server
+  over HTTP (``AWS_ENDPOINT_URL``): its first call of each API (claim, SubmitJob, record) is part
+  of it. Its CPU time is the function's; moto's time to answer shows in the wall time only.
 
 boto3 and botocore come from the interpreter's site-packages, as they come from the Lambda
 runtime. ``-X importtime`` names the slowest imports. The asset's size and file list show that
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
+import logging
 import shutil
 import statistics
 import subprocess
@@ -34,6 +40,16 @@ from ._util import EXAMPLES, heading, synth, table
 DEFAULT_RUNS = 7
 GOAL_MS = 300.0
 _CLIENTS = "; from runtime import clients; clients.batch(); clients.dynamodb(); clients.sqs(); clients.s3()"
+_FIRST_INVOCATION = (
+    "import json, os, time, sys; t, c = time.perf_counter(), time.process_time(); "
+    "import runtime.arrival.handler as h; "
+    "t1, c1 = time.perf_counter(), time.process_time(); "
+    "ctx = type('C', (), {'get_remaining_time_in_millis': lambda self: 60000})(); "
+    "out = h.handler(json.loads(os.environ['BPC_BENCH_EVENT']), ctx); "
+    "t2, c2 = time.perf_counter(), time.process_time(); "
+    "assert not out['batchItemFailures'], out; "
+    "sys.stdout.write(f'{(t1 - t) * 1000} {(c1 - c) * 1000} {(t2 - t1) * 1000} {(c2 - c1) * 1000}')"
+)
 _PROBE = (
     "import time, sys; t, c = time.perf_counter(), time.process_time(); import runtime.arrival.handler; "
     "sys.stdout.write(f'{(time.perf_counter() - t) * 1000} {(time.process_time() - c) * 1000}')"
@@ -94,6 +110,65 @@ def _by_package(importtime: str, count: int = 8) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: -item[1])[:count]
 
 
+def _first_invocation_ms(asset: Path, runs: int) -> dict[str, list[float]]:
+    """INIT and first-invocation (wall ms, CPU ms) of ``runs`` fresh interpreters, each
+    submitting one file to a fresh pipeline in a moto server."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.support.arrival_run import notification
+    from tests.support.exactly_once_figures import INPUT_BUCKET, moto_pipeline
+
+    figures: dict[str, list[float]] = {
+        name: [] for name in ("init", "init_cpu", "first_invocation", "first_invocation_cpu")
+    }
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        for run in range(runs):
+            # the server thread answers from the same moto backends the pipeline is created in
+            with moto_pipeline(bulk=False) as environ, tempfile.TemporaryDirectory() as tmp:
+                body = notification(f"cold/{run}.csv", "v1", INPUT_BUCKET)
+                record = {
+                    "messageId": f"cold-{run}",
+                    "receiptHandle": f"cold-{run}",
+                    "body": body,
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:arrival",
+                    "awsRegion": "us-east-1",
+                }
+                task = Path(tmp) / "task"
+                shutil.copytree(asset, task)
+                result = subprocess.run(
+                    [sys.executable, "-B", "-c", _FIRST_INVOCATION],
+                    cwd=task,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env={
+                        "PATH": "/usr/bin:/bin",
+                        "PYTHONPATH": str(task),
+                        "PYTHONDONTWRITEBYTECODE": "1",
+                        "AWS_REGION": "us-east-1",
+                        "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_LAMBDA_FUNCTION_NAME": "arrival",
+                        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+                        "BPC_BENCH_EVENT": json.dumps({"Records": [record]}),
+                        **environ,
+                    },
+                )
+            values = [float(v) for v in result.stdout.split()[-4:]]
+            for name, value in zip(figures, values, strict=True):
+                figures[name].append(value)
+    finally:
+        server.stop()
+    return figures
+
+
 def asset_contents(asset: Path) -> dict[str, Any]:
     """Files, bytes, zipped bytes, and anything that is not our runtime code."""
     files = sorted(p for p in asset.rglob("*") if p.is_file())
@@ -136,6 +211,7 @@ def run(assembly: Path | None = None, runs: int = DEFAULT_RUNS) -> dict[str, Any
         wall, cpu, _ = _import_ms(asset, bytecode=False, clients=True)
         figures["clients"].append(wall)
         figures["clients_cpu"].append(cpu)
+    figures.update(_first_invocation_ms(asset, runs))
     median_trace = sorted(traces)[len(traces) // 2][1]
     return {
         "asset": asset.name,
@@ -156,7 +232,7 @@ def report(results: dict[str, Any]) -> str:
     for name, label in (
         ("shipped", "as shipped (no .pyc: compiled at import)"),
         ("compiled", "with .pyc"),
-        ("clients", "as shipped + the 4 boto3 clients (first invocation)"),
+        ("clients", "as shipped + the 4 boto3 clients (INIT in Lambda)"),
     ):
         rows.append(
             [
@@ -180,6 +256,13 @@ def report(results: dict[str, Any]) -> str:
             ],
             rows,
         )
+    )
+    lines.append(
+        "In Lambda (AWS_LAMBDA_FUNCTION_NAME set): INIT, the import with the 4 clients created, "
+        f"{results['init_median_ms']:.0f} ms wall, {results['init_cpu_median_ms']:.0f} ms CPU; "
+        "then the first invocation, one file submitted to a moto server over HTTP, "
+        f"{results['first_invocation_median_ms']:.0f} ms wall (moto answering included), "
+        f"{results['first_invocation_cpu_median_ms']:.0f} ms CPU (medians)."
     )
     lines.append(
         f"{results['runs']} fresh interpreters each; wall time swings with machine load, CPU time "
