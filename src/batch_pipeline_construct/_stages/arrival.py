@@ -27,7 +27,7 @@ from ..options import ArrivalOptions, BulkOptions, PerFileOptions, TriggerOption
 from ..runtime import settings
 from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
-from .permissions import grant_object_write, grant_submit_to_every_revision
+from .permissions import grant_job_lookup, grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -195,6 +195,7 @@ class ArrivalPath(Construct):
         bulk: BulkOptions | None,
     ) -> None:
         grant_submit_to_every_revision(role, job_queue, job_definition)
+        grant_job_lookup(role)
         self.dead_letter_queue.grant_send_messages(role)
         if self.file_records is not None:
             self.file_records.grant(role, *_IDEMPOTENCY_ACTIONS)

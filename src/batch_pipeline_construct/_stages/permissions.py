@@ -132,6 +132,25 @@ def grant_submit_to_every_revision(
     return grant
 
 
+def grant_job_lookup(grantee: aws_iam.IGrantable) -> aws_iam.Grant:
+    """Let ``grantee`` look a job up by name (``batch:ListJobs``) when a submission's outcome is unknown.
+
+    ``ListJobs`` supports no resource-level permissions, so the statement names ``*``; it reads
+    job summaries only and cannot start, change or stop anything.
+    """
+    grant = aws_iam.Grant.add_to_principal(
+        grantee=grantee, actions=["batch:ListJobs"], resource_arns=["*"]
+    )
+    if grant.principal_statement is not None and isinstance(grantee, Construct):
+        acknowledge(
+            grantee,
+            "AwsSolutions-IAM5[Resource::*]",
+            "batch:ListJobs supports no resource-level permissions; it only reads job summaries, "
+            "to find a job whose submission's answer was lost instead of submitting it twice.",
+        )
+    return grant
+
+
 def acknowledge_image_pull(execution_role: Construct) -> None:
     """ECS's ``ecr:GetAuthorizationToken`` has no resource-level permissions: it needs ``*``."""
     acknowledge(

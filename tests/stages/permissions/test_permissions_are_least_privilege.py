@@ -60,14 +60,24 @@ def test_arrival_function_submits_to_this_queue_and_every_revision_of_its_defini
     assert sorted(parts[-1] == ":*" for parts in definitions) == [False, True]
 
 
-def test_no_wildcard_action_and_no_wildcard_resource_but_the_image_pull(
+def test_arrival_function_may_look_jobs_up_by_name(default_template: Template) -> None:
+    statements = _statements(default_template, "FunctionRole")
+    lookup = next(s for s in statements if "batch:ListJobs" in _actions(s))
+    assert _actions(lookup) == ["batch:ListJobs"]
+    assert _resources(lookup) == ["*"]
+
+
+def test_no_wildcard_action_and_no_wildcard_resource_but_the_image_pull_and_job_lookup(
     default_template: Template,
 ) -> None:
     for policy_id, policy in default_template.find_resources("AWS::IAM::Policy").items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             assert not any(a == "*" or a.endswith(":*") for a in _actions(statement)), policy_id
             if "*" in _resources(statement):
-                assert _actions(statement) == ["ecr:GetAuthorizationToken"], (policy_id, statement)
+                assert _actions(statement) in (["ecr:GetAuthorizationToken"], ["batch:ListJobs"]), (
+                    policy_id,
+                    statement,
+                )
 
 
 def test_arrival_function_may_claim_mark_and_release_deduplication_entries_only(
