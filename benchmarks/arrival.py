@@ -366,7 +366,7 @@ def report(outcome: Mapping[str, Any]) -> str:
             f"{r.files_per_second_per_invocation:.1f}",
             r.config.max_concurrency,
             f"{r.lookup_cost:.1%}",
-            f"{r.share_of_wall:.0%}",
+            f"{r.share_of_wall:.0%}" if r.scenario.mode == PER_FILE else "(not bound by it)",
         ]
         for r in results
     ]
