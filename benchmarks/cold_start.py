@@ -76,20 +76,7 @@ def _import_ms(asset: Path, *, bytecode: bool, clients: bool = False) -> tuple[f
         if bytecode:
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(task)], check=True)
         flags = ["-X", "importtime"] + ([] if bytecode else ["-B"])
-        result = subprocess.run(
-            [sys.executable, *flags, "-c", probe],
-            cwd=task,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "PYTHONPATH": str(task),
-                "PYTHONDONTWRITEBYTECODE": "" if bytecode else "1",
-                "AWS_REGION": "us-east-1",
-                "AWS_DEFAULT_REGION": "us-east-1",
-            },
-        )
+        result = _python(task, [*flags, "-c", probe], bytecode=bytecode)
         wall, cpu = (float(v) for v in result.stdout.split())
         return wall, cpu, result.stderr
 
@@ -108,6 +95,27 @@ def _by_package(importtime: str, count: int = 8) -> list[tuple[str, float]]:
         package = name.strip().split(".")[0]
         totals[package] = totals.get(package, 0.0) + microseconds / 1000
     return sorted(totals.items(), key=lambda item: -item[1])[:count]
+
+
+def _python(
+    task: Path, args: list[str], *, bytecode: bool, **environ: str
+) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter in the asset copy ``task``, as Lambda starts one (plus ``environ``)."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=task,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(task),
+            "PYTHONDONTWRITEBYTECODE": "" if bytecode else "1",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            **environ,
+        },
+    )
 
 
 def _first_invocation_ms(asset: Path, runs: int) -> dict[str, list[float]]:
@@ -141,25 +149,16 @@ def _first_invocation_ms(asset: Path, runs: int) -> dict[str, list[float]]:
                 }
                 task = Path(tmp) / "task"
                 shutil.copytree(asset, task)
-                result = subprocess.run(
-                    [sys.executable, "-B", "-c", _FIRST_INVOCATION],
-                    cwd=task,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env={
-                        "PATH": "/usr/bin:/bin",
-                        "PYTHONPATH": str(task),
-                        "PYTHONDONTWRITEBYTECODE": "1",
-                        "AWS_REGION": "us-east-1",
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_LAMBDA_FUNCTION_NAME": "arrival",
-                        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-                        "BPC_BENCH_EVENT": json.dumps({"Records": [record]}),
-                        **environ,
-                    },
+                result = _python(
+                    task,
+                    ["-B", "-c", _FIRST_INVOCATION],
+                    bytecode=False,
+                    AWS_ACCESS_KEY_ID="testing",
+                    AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_LAMBDA_FUNCTION_NAME="arrival",
+                    AWS_ENDPOINT_URL=f"http://{host}:{port}",
+                    BPC_BENCH_EVENT=json.dumps({"Records": [record]}),
+                    **environ,
                 )
             values = [float(v) for v in result.stdout.split()[-4:]]
             for name, value in zip(figures, values, strict=True):
