@@ -153,11 +153,16 @@ class LocalStack:
         dynamodb = self._emulator.client("dynamodb")
         for logical_id, resource in self._of_type(*_TABLES).items():
             properties = resource.get("Properties", {})
+            indexes = [
+                {name: index[name] for name in ("IndexName", "KeySchema", "Projection")}
+                for index in properties.get("GlobalSecondaryIndexes", ())
+            ]
             dynamodb.create_table(
                 TableName=logical_id,
                 KeySchema=properties["KeySchema"],
                 AttributeDefinitions=properties["AttributeDefinitions"],
                 BillingMode="PAY_PER_REQUEST",
+                **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
             )
             self._refs[logical_id] = logical_id
             arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{logical_id}"
