@@ -306,6 +306,9 @@ class LocalRun:
         self._publish(jobs.state_change(run, status=status), report)
         siblings = children.get(run.job["jobId"])
         if siblings is not None and all(sibling.finished is not None for sibling in siblings):
+            # Children finish on worker threads: two of them can be seen done in one pass, and
+            # the parent must be published once, so it leaves the watch list as it is published.
+            del children[run.job["jobId"]]
             parent = "SUCCEEDED" if all(sibling.succeeded for sibling in siblings) else "FAILED"
             self._publish(jobs.state_change(run, status=parent, array_size=len(siblings)), report)
 
