@@ -19,6 +19,9 @@ reading and writing S3:
     ``s3://OUTPUT_BUCKET/OUTPUT_PREFIX``.
 ``S3_INPUT_BUCKET``, ``S3_INPUT_OBJECT``, ``S3_OUTPUT_BUCKET``
     the legacy names of ``INPUT_BUCKET``, ``INPUT_KEY`` and ``OUTPUT_BUCKET``.
+``SHARED_DATA_DIR``
+    where the shared data file system (the pipeline's ``shared_data``) is mounted inside the
+    container; set only when shared data is configured.
 
 The same facts are attached to the job as Batch ``parameters`` (``inputBucket``, ``inputKey``,
 ``inputUri``, ``outputUri`` and ``versionId``), so ``DescribeJobs`` and the job state change
@@ -60,6 +63,7 @@ CONTRACT_VARIABLES = (
     "S3_INPUT_BUCKET",
     "S3_INPUT_OBJECT",
     "S3_OUTPUT_BUCKET",
+    "SHARED_DATA_DIR",
 )
 """Every environment variable name the contract can set."""
 
