@@ -6,15 +6,12 @@ dead-letter queue keeps whatever could not be submitted where an operator can se
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import (
     Duration,
     RemovalPolicy,
     aws_batch,
     aws_dynamodb,
     aws_iam,
-    aws_lambda,
     aws_lambda_event_sources,
     aws_logs,
     aws_s3,
@@ -29,19 +26,8 @@ from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
 from .permissions import grant_job_lookup, grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, secure_queue
+from .runtime_function import runtime_function
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-# The asset is the runtime/ package alone: the handler imports no CDK and boto3 comes with the
-# Lambda runtime. Caches are excluded so that the asset hash changes only when the code does.
-# runtime/local runs on the user's machine (batch-pipeline local), never in Lambda.
-_RUNTIME_ASSET_EXCLUDE = [
-    "*",
-    "!runtime",
-    "!runtime/**",
-    "runtime/local",
-    "**/__pycache__",
-    "**/*.pyc",
-]
 ARRIVAL_HANDLER = settings.ARRIVAL_HANDLER
 
 # SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
@@ -52,11 +38,6 @@ _IDEMPOTENCY_ACTIONS = (
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
-
-
-def arrival_code() -> aws_lambda.Code:
-    """The arrival function's code: the package's ``runtime`` folder, found relative to this file."""
-    return aws_lambda.Code.from_asset(str(_PACKAGE_DIR), exclude=_RUNTIME_ASSET_EXCLUDE)
 
 
 class ArrivalPath(Construct):
@@ -118,17 +99,6 @@ class ArrivalPath(Construct):
                 removal_policy=removal_policy,
             )
 
-        log_group = aws_logs.LogGroup(
-            self, "FunctionLogs", retention=log_retention, removal_policy=removal_policy
-        )
-        role = aws_iam.Role(
-            self,
-            "FunctionRole",
-            assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Arrival function: submit jobs to the pipeline's queue, dead-letter malformed messages.",
-        )
-        log_group.grant_write(role)
-
         arrival_settings = settings.ArrivalSettings(
             job_queue_arn=job_queue.job_queue_arn,
             job_definition_name=job_definition.job_definition_name,
@@ -151,23 +121,21 @@ class ArrivalPath(Construct):
             trigger_suffixes=tuple(trigger.suffixes),
         )
 
-        self.function = aws_lambda.Function(
+        function = runtime_function(
             self,
-            "Function",
-            runtime=aws_lambda.Runtime.PYTHON_3_14,
-            architecture=aws_lambda.Architecture.ARM_64,
             handler=ARRIVAL_HANDLER,
-            code=arrival_code(),
-            memory_size=256 if bulk is None else 1024,
-            timeout=function_timeout,
-            role=role,
-            log_group=log_group,
             environment=arrival_settings.to_environ(),
+            timeout=function_timeout,
+            memory_size=256 if bulk is None else 1024,
+            role_description="Arrival function: submit jobs to the pipeline's queue, dead-letter malformed messages.",
             description="Submits one AWS Batch job per file that arrives in the input bucket.",
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
+        self.function = function.function
         """The arrival Lambda."""
 
-        self.log_group: aws_logs.ILogGroup = log_group
+        self.log_group: aws_logs.ILogGroup = function.log_group
         """The arrival function's logs: one JSON line per file (``submitted``, ``duplicate``...)."""
         self.event_source = aws_lambda_event_sources.SqsEventSource(
             self.queue,
@@ -178,7 +146,7 @@ class ArrivalPath(Construct):
         )
         """The event source mapping from the arrival queue to the function."""
         self.function.add_event_source(self.event_source)
-        self._grant(role, job_queue, job_definition, output_bucket, bulk)
+        self._grant(function.role, job_queue, job_definition, output_bucket, bulk)
         claim_key_filters(input_bucket, trigger, scope.node.path)
         destination = aws_s3_notifications.SqsDestination(self.queue)
         for key_filter in _key_filters(trigger):

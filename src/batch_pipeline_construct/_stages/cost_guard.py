@@ -19,7 +19,6 @@ from aws_cdk import (
     aws_batch,
     aws_budgets,
     aws_iam,
-    aws_lambda,
     aws_logs,
     aws_sns,
     aws_sns_subscriptions,
@@ -28,7 +27,7 @@ from constructs import Construct
 
 from ..options import CostGuardOptions
 from ..runtime.guard.settings import COST_ALLOCATION_TAG, GuardSettings
-from .arrival import arrival_code
+from .runtime_function import runtime_function
 
 GUARD_HANDLER = "runtime.guard.handler.handler"
 _BUDGETS = "budgets.amazonaws.com"
@@ -98,16 +97,23 @@ class CostGuard(Construct):
         """The monthly budget of the pipeline's tagged costs, alerting on its forecast."""
         self.budget.node.add_dependency(self.alerts)
 
-        log_group = aws_logs.LogGroup(
-            self, "FunctionLogs", retention=log_retention, removal_policy=removal_policy
-        )
-        role = aws_iam.Role(
+        function = runtime_function(
             self,
-            "FunctionRole",
-            assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Cost guard: pause the arrival event source, disable the job queue, say so.",
+            handler=GUARD_HANDLER,
+            environment=GuardSettings(
+                job_queue_arn=job_queue.job_queue_arn,
+                event_source_mapping_id=event_source_mapping_id,
+                completion_topic_arn=completion_topic.topic_arn,
+            ).to_environ(),
+            timeout=Duration.seconds(30),
+            role_description="Cost guard: pause the arrival event source, disable the job queue, say so.",
+            description="Stops the pipeline taking new jobs when its budget forecast is crossed.",
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
-        log_group.grant_write(role)
+        self.function = function.function
+        """The function that stops the pipeline."""
+        role = function.role
         role.add_to_policy(
             aws_iam.PolicyStatement(
                 actions=["batch:UpdateJobQueue"], resources=[job_queue.job_queue_arn]
@@ -127,24 +133,6 @@ class CostGuard(Construct):
             )
         )
         completion_topic.grant_publish(role)
-        self.function = aws_lambda.Function(
-            self,
-            "Function",
-            runtime=aws_lambda.Runtime.PYTHON_3_14,
-            architecture=aws_lambda.Architecture.ARM_64,
-            handler=GUARD_HANDLER,
-            code=arrival_code(),
-            timeout=Duration.seconds(30),
-            role=role,
-            log_group=log_group,
-            environment=GuardSettings(
-                job_queue_arn=job_queue.job_queue_arn,
-                event_source_mapping_id=event_source_mapping_id,
-                completion_topic_arn=completion_topic.topic_arn,
-            ).to_environ(),
-            description="Stops the pipeline taking new jobs when its budget forecast is crossed.",
-        )
-        """The function that stops the pipeline."""
         self.alerts.add_subscription(aws_sns_subscriptions.LambdaSubscription(self.function))
 
 

@@ -20,8 +20,6 @@ from aws_cdk import (
     aws_dynamodb,
     aws_events,
     aws_events_targets,
-    aws_iam,
-    aws_lambda,
     aws_lambda_event_sources,
     aws_logs,
     aws_s3,
@@ -34,10 +32,10 @@ from ..options import RecordOptions
 from ..runtime.records import schema
 from ..runtime.records.config import RecordSettings
 from ..runtime.records.report import RUN_REPORT_PREFIX
-from .arrival import arrival_code
 from .completion import finished_jobs_pattern
 from .permissions import acknowledge, grant_object_write, nag_text
 from .queues import DEAD_LETTER_RETENTION, secure_queue
+from .runtime_function import runtime_function
 
 RECORDS_HANDLER = "runtime.records.handler.handler"
 RECORDED_BATCH_STATUSES = ("RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
@@ -113,16 +111,6 @@ class PipelineRecords(Construct):
         )
         """The EventBridge rule that feeds the record queue."""
 
-        log_group = aws_logs.LogGroup(
-            self, "FunctionLogs", retention=log_retention, removal_policy=removal_policy
-        )
-        role = aws_iam.Role(
-            self,
-            "FunctionRole",
-            assumed_by=aws_iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Record function: update file records, write run reports, publish run summaries.",
-        )
-        log_group.grant_write(role)
         settings = RecordSettings(
             table=table.table_name,
             output_bucket=output_bucket.bucket_name,
@@ -133,20 +121,19 @@ class PipelineRecords(Construct):
             quiet_seconds=int(options.run_quiet_period.to_seconds()),
             job_log_group=job_log_group.log_group_name,
         )
-        self.function = aws_lambda.Function(
+        function = runtime_function(
             self,
-            "Function",
-            runtime=aws_lambda.Runtime.PYTHON_3_14,
-            architecture=aws_lambda.Architecture.ARM_64,
             handler=RECORDS_HANDLER,
-            code=arrival_code(),
-            memory_size=512,
-            timeout=_FUNCTION_TIMEOUT,
-            role=role,
-            log_group=log_group,
             environment=settings.to_environ(),
+            timeout=_FUNCTION_TIMEOUT,
+            memory_size=512,
+            role_description="Record function: update file records, write run reports, publish run summaries.",
             description="Keeps each file's record from its job's state changes; reports finished runs.",
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
+        self.function = function.function
+        role = function.role
         """The record function."""
         self.function.add_event_source(
             aws_lambda_event_sources.SqsEventSource(
