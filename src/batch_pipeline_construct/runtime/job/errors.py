@@ -21,60 +21,64 @@ class ResolverError(Exception):
     """A failure of the resolver itself (not of your command); its message says what is wrong."""
 
     exit_code: int = 1
-    """The code the resolver exits with."""
+    """The code the resolver exits with; each failure below says which."""
+
+    def __init_subclass__(cls, *, exit_code: int, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.exit_code = exit_code
 
 
-class ContractUnavailable(ResolverError):
-    """The environment is neither a per-file job's nor an array child's."""
+class ContractUnavailable(ResolverError, exit_code=exit_codes.EXIT_NO_CONTRACT):
+    """The environment is neither a per-file job's nor an array child's.
 
-    exit_code = exit_codes.EXIT_NO_CONTRACT
-    """The code the resolver exits with: ``EXIT_NO_CONTRACT``."""
-
-
-class BadArrayIndex(ResolverError):
-    """``AWS_BATCH_JOB_ARRAY_INDEX`` is missing, not a number, or names no child of the manifest."""
-
-    exit_code = exit_codes.EXIT_BAD_INDEX
-    """The code the resolver exits with: ``EXIT_BAD_INDEX``."""
+    Exits ``EXIT_NO_CONTRACT``.
+    """
 
 
-class ManifestMissing(ResolverError):
-    """The manifest URI is not an S3 URI, or S3 has no object there (or denies reading it)."""
+class BadArrayIndex(ResolverError, exit_code=exit_codes.EXIT_BAD_INDEX):
+    """``AWS_BATCH_JOB_ARRAY_INDEX`` is missing, not a number, or names no child of the manifest.
 
-    exit_code = exit_codes.EXIT_MANIFEST_MISSING
-    """The code the resolver exits with: ``EXIT_MANIFEST_MISSING``."""
-
-
-class ManifestUnreadable(ResolverError):
-    """The manifest is not one this resolver can read."""
-
-    exit_code = exit_codes.EXIT_MANIFEST_MALFORMED
-    """The code the resolver exits with: ``EXIT_MANIFEST_MALFORMED``."""
+    Exits ``EXIT_BAD_INDEX``.
+    """
 
 
-class StorageUnavailable(ResolverError):
-    """S3 did not answer after botocore's retries; a new attempt of the job can succeed."""
+class ManifestMissing(ResolverError, exit_code=exit_codes.EXIT_MANIFEST_MISSING):
+    """The manifest URI is not an S3 URI, or S3 has no object there (or denies reading it).
 
-    exit_code = exit_codes.EXIT_TRY_AGAIN
-    """The code the resolver exits with: ``EXIT_TRY_AGAIN``."""
-
-
-class OutcomesUnwritable(ResolverError):
-    """The child's outcomes could not be written; a new attempt redoes only unrecorded files."""
-
-    exit_code = exit_codes.EXIT_TRY_AGAIN
-    """The code the resolver exits with: ``EXIT_TRY_AGAIN``."""
+    Exits ``EXIT_MANIFEST_MISSING``.
+    """
 
 
-class CommandNotFound(ResolverError):
-    """Your command is not on the ``PATH`` of the container."""
+class ManifestUnreadable(ResolverError, exit_code=exit_codes.EXIT_MANIFEST_MALFORMED):
+    """The manifest is not one this resolver can read.
 
-    exit_code = exit_codes.EXIT_COMMAND_NOT_FOUND
-    """The code the resolver exits with: ``EXIT_COMMAND_NOT_FOUND``."""
+    Exits ``EXIT_MANIFEST_MALFORMED``.
+    """
 
 
-class CommandNotExecutable(ResolverError):
-    """Your command exists but cannot be run."""
+class StorageUnavailable(ResolverError, exit_code=exit_codes.EXIT_TRY_AGAIN):
+    """S3 did not answer after botocore's retries; a new attempt of the job can succeed.
 
-    exit_code = exit_codes.EXIT_COMMAND_NOT_EXECUTABLE
-    """The code the resolver exits with: ``EXIT_COMMAND_NOT_EXECUTABLE``."""
+    Exits ``EXIT_TRY_AGAIN``.
+    """
+
+
+class OutcomesUnwritable(ResolverError, exit_code=exit_codes.EXIT_TRY_AGAIN):
+    """The child's outcomes could not be written; a new attempt redoes only unrecorded files.
+
+    Exits ``EXIT_TRY_AGAIN``.
+    """
+
+
+class CommandNotFound(ResolverError, exit_code=exit_codes.EXIT_COMMAND_NOT_FOUND):
+    """Your command is not on the ``PATH`` of the container.
+
+    Exits ``EXIT_COMMAND_NOT_FOUND``.
+    """
+
+
+class CommandNotExecutable(ResolverError, exit_code=exit_codes.EXIT_COMMAND_NOT_EXECUTABLE):
+    """Your command exists but cannot be run.
+
+    Exits ``EXIT_COMMAND_NOT_EXECUTABLE``.
+    """
