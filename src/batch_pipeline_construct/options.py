@@ -93,12 +93,18 @@ class ComputeOptions:
     """Subnets of the ``vpc`` you pass, for the jobs. Default: the VPC's private subnets with
     egress if it has them, else public."""
 
+    root_volume_size: Size | None = None
+    """EC2 only: size of each instance's root volume (30..16,384 GiB), where the images and the
+    jobs' files live; an encrypted gp3 volume set through a launch template that also requires
+    IMDSv2. Default: the ECS-optimized AMI's 30 GiB."""
+
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
         if not 1 <= self.max_vcpus <= 10_000:
             raise PipelineConfigurationError(
                 "compute.max_vcpus", self.max_vcpus, "use a whole number from 1 to 10000"
             )
+        self._validate_root_volume()
         if self.type is ComputeType.FARGATE and self.instance_types:
             raise PipelineConfigurationError(
                 "compute.instance_types",
@@ -128,6 +134,31 @@ class ComputeOptions:
                     instance_type,
                     "each entry is an EC2 type or family in lower case, e.g. 'c7i.large' or 'g5'",
                 )
+
+    def _validate_root_volume(self) -> None:
+        if self.root_volume_size is None:
+            return
+        gib = self.root_volume_size.to_gibibytes()
+        if self.type is ComputeType.FARGATE:
+            raise PipelineConfigurationError(
+                "compute.root_volume_size",
+                f"{gib:g} GiB",
+                "applies to ComputeType.EC2 only; on Fargate use JobOptions.ephemeral_storage",
+            )
+        low, high = ROOT_VOLUME_GIB_RANGE
+        if not low <= gib <= high:
+            raise PipelineConfigurationError(
+                "compute.root_volume_size",
+                f"{gib:g} GiB",
+                f"{low} to {high} GiB: the ECS-optimized AMIs' root volume is {low} GiB and "
+                f"a gp3 volume holds at most {high} GiB",
+            )
+
+
+ROOT_VOLUME_GIB_RANGE = (30, 16_384)
+"""GiB an EC2 root volume may have: the ECS-optimized AMIs' own size up to gp3's largest."""
+FARGATE_EPHEMERAL_STORAGE_GIB_RANGE = (21, 200)
+"""GiB of task storage Fargate allows beyond its free 20 GiB (``JobOptions.ephemeral_storage``)."""
 
 
 STUCK_TIMEOUT_RANGE = (600, 86_400)
@@ -172,7 +203,8 @@ class JobOptions:
     errors) are retried; a non-zero exit of your code is not. Default: 3."""
 
     ephemeral_storage: Size | None = None
-    """Fargate only: task storage, 21..200 GiB. Default: Fargate's 20 GiB."""
+    """Fargate only: task storage, 21..200 GiB, in every mode (one job definition serves them
+    all); on EC2 use ``ComputeOptions.root_volume_size``. Default: Fargate's 20 GiB."""
 
     stuck_timeout: Duration | None = field(default_factory=lambda: Duration.minutes(30))
     """How long a job may wait RUNNABLE for a reason that does not pass by itself (no instance
@@ -232,8 +264,8 @@ class JobOptions:
         elif self.ephemeral_storage is not None:
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
-                self.ephemeral_storage.to_gibibytes(),
-                "applies to Fargate only",
+                f"{self.ephemeral_storage.to_gibibytes():g} GiB",
+                "applies to Fargate only; on EC2 use ComputeOptions.root_volume_size",
             )
 
     def _validate_fargate(self, memory_mib: float) -> None:
@@ -256,14 +288,15 @@ class JobOptions:
                 f"{memory_mib:g} MiB",
                 f"with {self.vcpus:g} vCPU Fargate allows {_describe_mib(allowed_memory)}",
             )
+        low, high = FARGATE_EPHEMERAL_STORAGE_GIB_RANGE
         if (
             self.ephemeral_storage is not None
-            and not 21 <= self.ephemeral_storage.to_gibibytes() <= 200
+            and not low <= self.ephemeral_storage.to_gibibytes() <= high
         ):
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
                 f"{self.ephemeral_storage.to_gibibytes():g} GiB",
-                "Fargate allows 21 to 200 GiB",
+                f"Fargate allows {low} to {high} GiB",
             )
 
 

@@ -69,6 +69,16 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "job.ephemeral_storage",
         "Fargate only",
     ),
+    "root-volume-on-fargate": (
+        {"compute": ComputeOptions(root_volume_size=Size.gibibytes(100))},
+        "compute.root_volume_size",
+        "on Fargate use JobOptions.ephemeral_storage",
+    ),
+    "root-volume-below-the-ami": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, root_volume_size=Size.gibibytes(8))},
+        "compute.root_volume_size",
+        "30 to 16384 GiB",
+    ),
     "max-vcpus": ({"compute": ComputeOptions(max_vcpus=0)}, "compute.max_vcpus", "1 to 10000"),
     "instance-types-on-fargate": (
         {"compute": ComputeOptions(instance_types=("c7i.large",))},

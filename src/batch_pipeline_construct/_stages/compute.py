@@ -6,7 +6,16 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import RemovalPolicy, aws_batch, aws_ec2, aws_ecr_assets, aws_ecs, aws_iam, aws_logs
+from aws_cdk import (
+    RemovalPolicy,
+    Size,
+    aws_batch,
+    aws_ec2,
+    aws_ecr_assets,
+    aws_ecs,
+    aws_iam,
+    aws_logs,
+)
 from constructs import Construct
 
 from ..errors import PipelineConfigurationError
@@ -90,6 +99,9 @@ def retry_strategies(compute: ComputeOptions) -> list[aws_batch.RetryStrategy]:
         aws_batch.RetryStrategy.of(exit_, aws_batch.Reason.custom(on_exit_code="*")),
     ]
 
+
+ECS_AMI_ROOT_DEVICE = "/dev/xvda"
+"""The root device of the ECS-optimized Amazon Linux AMIs (x86-64, Graviton and NVIDIA alike)."""
 
 GRAVITON_INSTANCE_CLASSES = (
     aws_ec2.InstanceClass.C7G,
@@ -287,6 +299,11 @@ class PipelineCompute(Construct):
         elif not instance_types and not instance_classes and compute.arm64:
             instance_classes = list(GRAVITON_INSTANCE_CLASSES)
         chosen = bool(instance_types or instance_classes)
+        launch_template = (
+            None
+            if compute.root_volume_size is None
+            else self._launch_template(compute.root_volume_size)
+        )
         environment = aws_batch.ManagedEc2EcsComputeEnvironment(
             self,
             "ComputeEnvironment",
@@ -313,8 +330,17 @@ class PipelineCompute(Construct):
                 if job.gpus
                 else None
             ),
+            launch_template=launch_template,
             replace_compute_environment=True,
         )
+        if launch_template is not None:
+            # aws-cdk-lib names no version, and Batch would then keep launching the template's
+            # first one: name the latest, so a new root volume size reaches new instances.
+            resource = environment.node.default_child
+            assert isinstance(resource, aws_batch.CfnComputeEnvironment)
+            resource.add_property_override(
+                "ComputeResources.LaunchTemplate.Version", launch_template.latest_version_number
+            )
         acknowledge(
             environment.node.find_child("InstanceProfileRole"),
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -322,6 +348,25 @@ class PipelineCompute(Construct):
             "The ECS container-instance policy AWS Batch needs on its EC2 hosts, kept current by AWS.",
         )
         return environment
+
+    def _launch_template(self, root_volume_size: Size) -> aws_ec2.LaunchTemplate:
+        """The instances' root volume (encrypted gp3 of ``root_volume_size``) and IMDSv2."""
+        return aws_ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            block_devices=[
+                aws_ec2.BlockDevice(
+                    device_name=ECS_AMI_ROOT_DEVICE,
+                    volume=aws_ec2.BlockDeviceVolume.ebs(
+                        int(root_volume_size.to_gibibytes()),
+                        encrypted=True,
+                        delete_on_termination=True,
+                        volume_type=aws_ec2.EbsDeviceVolumeType.GP3,
+                    ),
+                )
+            ],
+            require_imdsv2=True,
+        )
 
     def _container(
         self, compute: ComputeOptions, job: JobOptions, has_public_subnets: bool
