@@ -14,7 +14,7 @@ Each scenario, step by step:
    invocations die right after one of their calls reached AWS.
 3. :func:`_upload`: one S3 notification per file on the arrival queue, in waves of ``wave`` files
    (the next once the queue is drained: moto's SQS recounts the queue at every call).
-4. :class:`~tests.support.EventSource` drains the queue into ``handle`` (one invocation at a time;
+4. :class:`~tests.support.EventSource` drains the queue into the arrival handler (one invocation at a time;
    Lambda's invoke overhead added), redelivering what failed or died after the visibility timeout;
    moto dead-letters a message after maxReceiveCount receives.
 5. :func:`~tests.support.tally`: per file, the jobs Batch holds (array jobs through their
@@ -38,16 +38,15 @@ from typing import Any
 
 import boto3
 
-from batch_pipeline_construct._stages.arrival import _VISIBILITY_TIMEOUT_FACTOR
+from batch_pipeline_construct._stages.queues import VISIBILITY_TIMEOUT_FACTOR
 from batch_pipeline_construct.options import ArrivalOptions, BulkOptions, PerFileOptions
 from batch_pipeline_construct.runtime import clients, settings
-from batch_pipeline_construct.runtime.arrival.handler import handle
 from tests.support import AwsFaults, Call, EventSource, Outcome, SimulatedClock, at_random, tally
-from tests.support.arrival_run import notification
+from tests.support.arrival_run import notification, simulated_handler
 from tests.support.exactly_once_figures import INPUT_BUCKET, moto_pipeline
 
 from ._util import heading, table
-from .packing import SUBMIT_JOB_PER_SECOND, _lognormal
+from .packing import SUBMIT_JOB_PER_SECOND, lognormal
 
 PER_FILE, BULK = "per-file", "bulk"
 MODES = (PER_FILE, BULK)
@@ -106,7 +105,7 @@ class EventSourceConfig:
             batching_window=window.to_seconds(),
             max_concurrency=options.max_concurrency,
             function_timeout=timeout,
-            visibility_timeout=timeout * _VISIBILITY_TIMEOUT_FACTOR,
+            visibility_timeout=timeout * VISIBILITY_TIMEOUT_FACTOR,
             max_receive_count=ArrivalOptions().max_receive_count,
         )
 
@@ -210,7 +209,7 @@ def _install_faults(
     latencies = Latencies().scaled(scenario.latency_scale)
 
     def latency(_seen: int, call: Call) -> Outcome:
-        seconds = _lognormal(rng, latencies.median(call), latencies.tail_sigma)
+        seconds = lognormal(rng, latencies.median(call), latencies.tail_sigma)
         if call.name == "batch.SubmitJob":
             submitted_at.append(clock.monotonic() + seconds)
         return Outcome.slow(seconds)
@@ -250,6 +249,7 @@ def run_scenario(scenario: Scenario) -> Result:
     rng = random.Random(scenario.seed + 1)
     crashes = _Crashes(scenario.crash_rate, rng)
     handler_seconds = [0.0]
+    handler = simulated_handler(clock, rng)
     with (
         _pipeline(scenario.mode) as (queue_url, dead_letter_url, job_queue),
         clock.botocore_sleeps(),
@@ -262,14 +262,7 @@ def run_scenario(scenario: Scenario) -> Result:
             crashes.arm(calls_before)
             clock.advance(Latencies().scaled(scenario.latency_scale).invoke)
             try:
-                return handle(
-                    event,
-                    context,
-                    sleep=clock.sleep,
-                    random=rng.random,
-                    clock=clock.monotonic,
-                    wall_clock=clock.time,
-                )
+                return handler(event, context)
             finally:
                 crashes.last_calls = max(1, len(faults.calls) - calls_before)
                 handler_seconds[0] += clock.monotonic() - started
@@ -312,12 +305,11 @@ def lone_file_seconds(mode: str, latency_scale: float = 1.0) -> float:
     with _pipeline(mode) as (queue_url, _, _), clock.botocore_sleeps():
         faults = _install_faults(scenario, clock, _Crashes(0.0, random.Random()), submitted_at)
         _upload(queue_url, range(1))
+        handler = simulated_handler(clock, random.Random(scenario.seed))
 
         def invoke(event: Mapping[str, Any], context: Any) -> Mapping[str, Any]:
             clock.advance(config.batching_window + Latencies().scaled(latency_scale).invoke)
-            return handle(
-                event, context, sleep=clock.sleep, clock=clock.monotonic, wall_clock=clock.time
-            )
+            return handler(event, context)
 
         EventSource(
             queue_url, invoke, clock=clock, faults=faults, batch_size=config.batch_size

@@ -49,7 +49,7 @@ from typing import Any
 
 from aws_cdk import Duration
 
-from batch_pipeline_construct import ComputeOptions, JobOptions, PackingOptions
+from batch_pipeline_construct import BulkOptions, ComputeOptions, JobOptions, PackingOptions
 from batch_pipeline_construct.runtime.job.contract import JobContract
 from batch_pipeline_construct.runtime.job.manifest import (
     MAX_ARRAY_SIZE,
@@ -75,9 +75,9 @@ SQS_IN_FLIGHT = 120_000
 HANDLER_CPU_SECONDS_PER_FILE = 12.6 / 10_000
 """Bulk handler CPU per file at the function's 1,024 MB (7.3 s per 10,000 files measured on this
 machine's faster core, scaled to Lambda's share of a vCPU at 1,024 MB)."""
-BULK_CONCURRENCY = 20
+BULK_CONCURRENCY = BulkOptions().max_concurrency
 """BulkOptions.max_concurrency's default."""
-BULK_MAX_FILES = MAX_ARRAY_SIZE
+BULK_MAX_FILES = BulkOptions().max_files_per_job
 """BulkOptions.max_files_per_job's default."""
 
 
@@ -116,12 +116,13 @@ class Result:
         return self.last_processed_minutes / self.vcpu_bound_minutes
 
 
-def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
+def lognormal(rng: random.Random, median: float, sigma: float) -> float:
+    """A log-normal draw around ``median`` with spread ``sigma`` (the latency and duration model)."""
     return median * math.exp(rng.gauss(0.0, sigma))
 
 
 def _with_mean(rng: random.Random, mean: float, sigma: float = 0.5) -> float:
-    return _lognormal(rng, mean * math.exp(-sigma * sigma / 2), sigma)
+    return lognormal(rng, mean * math.exp(-sigma * sigma / 2), sigma)
 
 
 # 1. submissions ---------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float
     """``(time, files, more waiting)`` of each SubmitJob call, every file uploaded at time 0."""
     if scenario.mode == "per-file":
         rate = SUBMIT_JOB_PER_SECOND / (1.0 + scenario.lookups_per_file)
-        notified = sorted(_lognormal(rng, 1.0, 0.8) for _ in range(scenario.files))
+        notified = sorted(lognormal(rng, 1.0, 0.8) for _ in range(scenario.files))
         next_free = 0.0
         for arrival in notified:
             next_free = max(next_free, arrival) + 1.0 / rate
@@ -152,7 +153,7 @@ def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float
         TABLE_WRITES_PER_SECOND / WRITES_PER_FILE,
         invocations / HANDLER_CPU_SECONDS_PER_FILE,
     )
-    done, start = 0, _lognormal(rng, 1.0, 0.8)
+    done, start = 0, lognormal(rng, 1.0, 0.8)
     while done < scenario.files:
         batch = min(BULK_MAX_FILES, scenario.files - done)
         done += batch
@@ -179,7 +180,7 @@ def _containers(scenario: Scenario, rng: random.Random) -> tuple[int, list[Conta
         calls += 1
         shares = _shares(batch, packing, more_waiting) if batch > 1 else [1]
         for files in shares:
-            runnable = submitted_at + _lognormal(rng, 7.0, 0.4)
+            runnable = submitted_at + lognormal(rng, 7.0, 0.4)
             containers.append(Container(runnable, files, packing.parallelism))
     containers.sort(key=lambda c: c.runnable_at)
     return calls, containers
@@ -228,7 +229,7 @@ def _run(
     for container in containers:
         slot_free = heapq.heappop(free_at)
         pull_starts = launches.take(max(container.runnable_at, slot_free))
-        ready = pull_starts + _lognormal(rng, 35.0, 0.35)
+        ready = pull_starts + lognormal(rng, 35.0, 0.35)
         lanes = [ready] * min(container.parallelism, container.files)
         for _ in range(container.files):
             lane = heapq.heappop(lanes)

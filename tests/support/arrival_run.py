@@ -20,9 +20,25 @@ from batch_pipeline_construct.runtime import clients
 from batch_pipeline_construct.runtime.arrival.handler import handle
 
 from .clock import SimulatedClock
-from .event_source import EventSource, Invoke
+from .event_source import EventSource, Handler, Invoke
 from .faults import AwsFaults
 from .tally import Tally, tally
+
+
+def simulated_handler(clock: SimulatedClock, rng: random.Random) -> Handler:
+    """The real arrival handler, sleeping, timing and drawing its jitter on ``clock`` and ``rng``."""
+
+    def handler(event: Any, context: Any) -> Any:
+        return handle(
+            event,
+            context,
+            sleep=clock.sleep,
+            random=rng.random,
+            clock=clock.monotonic,
+            wall_clock=clock.time,
+        )
+
+    return handler
 
 
 @dataclass(frozen=True)
@@ -96,21 +112,9 @@ def run_arrival(
         clients.batch(), clients.dynamodb(), clients.sqs(), clients.s3()
     )
     faults(injected)
-    rng = random.Random(seed)
-
-    def handler(event: Any, context: Any) -> Any:
-        return handle(
-            event,
-            context,
-            sleep=clock.sleep,
-            random=rng.random,
-            clock=clock.monotonic,
-            wall_clock=clock.time,
-        )
-
     source = EventSource(
         queue_url,
-        handler,
+        simulated_handler(clock, random.Random(seed)),
         clock=clock,
         faults=injected,
         batch_size=batch_size,

@@ -25,13 +25,11 @@ from ..runtime import settings
 from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
 from .permissions import grant_job_lookup, grant_object_write, grant_submit_to_every_revision
-from .queues import DEAD_LETTER_RETENTION, secure_queue
+from .queues import DEAD_LETTER_RETENTION, secure_queue, visibility_timeout_for
 from .runtime_function import runtime_function
 
 ARRIVAL_HANDLER = settings.ARRIVAL_HANDLER
 
-# SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
-_VISIBILITY_TIMEOUT_FACTOR = 6
 # What runtime/idempotency.py calls: claim (conditional put), mark submitted, release.
 _IDEMPOTENCY_ACTIONS = (
     "dynamodb:PutItem",
@@ -71,9 +69,7 @@ class ArrivalPath(Construct):
         self.queue = secure_queue(
             self,
             "Queue",
-            visibility_timeout=Duration.seconds(
-                function_timeout.to_seconds() * _VISIBILITY_TIMEOUT_FACTOR
-            ),
+            visibility_timeout=visibility_timeout_for(function_timeout),
             retention_period=DEAD_LETTER_RETENTION,
             dead_letter_queue=aws_sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=arrival.max_receive_count

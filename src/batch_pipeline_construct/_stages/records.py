@@ -34,7 +34,7 @@ from ..runtime.records.config import RecordSettings
 from ..runtime.records.report import RUN_REPORT_PREFIX
 from .completion import finished_jobs_pattern
 from .permissions import acknowledge, grant_object_write, nag_text
-from .queues import DEAD_LETTER_RETENTION, secure_queue
+from .queues import DEAD_LETTER_RETENTION, secure_queue, visibility_timeout_for
 from .runtime_function import runtime_function
 
 RECORDS_HANDLER = "runtime.records.handler.handler"
@@ -42,8 +42,6 @@ RECORDED_BATCH_STATUSES = ("RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAIL
 """The job statuses whose events update the records (Batch sends none for SUBMITTED)."""
 
 _FUNCTION_TIMEOUT = Duration.minutes(5)
-# SQS needs the visibility timeout to outlast the function's runs; AWS recommends six times.
-_VISIBILITY_TIMEOUT_FACTOR = 6
 _MAX_RECEIVE_COUNT = 5
 # What runtime/records calls: read records and runs, conditional updates and transactions
 # (run items are created with a conditional put), a run's files through the indexes.
@@ -93,9 +91,7 @@ class PipelineRecords(Construct):
         self.queue = secure_queue(
             self,
             "Queue",
-            visibility_timeout=Duration.seconds(
-                _FUNCTION_TIMEOUT.to_seconds() * _VISIBILITY_TIMEOUT_FACTOR
-            ),
+            visibility_timeout=visibility_timeout_for(_FUNCTION_TIMEOUT),
             retention_period=DEAD_LETTER_RETENTION,
             dead_letter_queue=aws_sqs.DeadLetterQueue(
                 queue=dead_letter_queue, max_receive_count=_MAX_RECEIVE_COUNT
