@@ -202,6 +202,7 @@ class BatchFilePipeline(Construct):
                 job_queue=compute_parts.job_queue,
                 output_bucket=storage.output_bucket,
                 output_prefix=output_prefix,
+                manifest_prefix=None if bulk is None else bulk.manifest_prefix,
                 topic=completion.topic,
                 job_log_group=compute_parts.log_group,
                 dead_letter_queue=completion.dead_letter_queue,

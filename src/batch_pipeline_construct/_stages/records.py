@@ -6,9 +6,10 @@ resource budget (ten pipelines per stack).
 
 The record function keeps each file's record in the file-records table (the table the arrival
 function claims files in) and, when a run is finished, writes its report to the output bucket
-and publishes one summary to the completion topic. Its queue buffers bursts of events (an array
-job of 10,000 children sends tens of thousands), retries failures, and also carries the
-function's own delayed "close run" messages. Nothing here costs anything while no job runs.
+and publishes one summary to the completion topic. In bulk mode it reads the per-file outcomes
+that packed array children write beside their manifest (read access to those objects only).
+Its queue buffers bursts of events (an array job of 10,000 children sends tens of thousands),
+retries failures, and also carries the function's own delayed "close run" messages. Nothing here costs anything while no job runs.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..options import RecordOptions
+from ..runtime.job.manifest import OUTCOMES_FOLDER
 from ..runtime.records import schema
 from ..runtime.records.config import RecordSettings
 from ..runtime.records.report import RUN_REPORT_PREFIX
 from .completion import finished_jobs_pattern
-from .permissions import acknowledge, grant_object_write, nag_text
+from .permissions import acknowledge, grant_object_read, grant_object_write, nag_text
 from .queues import DEAD_LETTER_RETENTION, secure_queue, visibility_timeout_for
 from .runtime_function import runtime_function
 
@@ -65,6 +67,7 @@ class PipelineRecords(Construct):
         job_queue: aws_batch.IJobQueue,
         output_bucket: aws_s3.IBucket,
         output_prefix: str,
+        manifest_prefix: str | None,
         topic: aws_sns.ITopic,
         job_log_group: aws_logs.ILogGroup,
         dead_letter_queue: aws_sqs.IQueue,
@@ -148,5 +151,8 @@ class PipelineRecords(Construct):
             "The record function queries the file-records table's own indexes (by run, by job).",
         )
         grant_object_write(output_bucket, role, f"{RUN_REPORT_PREFIX}*")
+        if manifest_prefix is not None:
+            # A packed child's final event: its files' outcomes, beside the manifest.
+            grant_object_read(output_bucket, role, f"{manifest_prefix}*/{OUTCOMES_FOLDER}/*")
         topic.grant_publish(role)
         self.queue.grant_send_messages(role)

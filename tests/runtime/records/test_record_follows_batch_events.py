@@ -152,6 +152,39 @@ def test_an_event_of_a_replaced_job_is_stale(records: RecordsPipeline) -> None:
     assert record(records, key).job_id == "the-retry"
 
 
+def test_a_record_reopened_by_retry_ignores_the_earlier_jobs_late_events(
+    records: RecordsPipeline,
+) -> None:
+    # retry deleted the failed record and the arrival code claimed the file again, at NOW; the
+    # new job is not submitted yet when a duplicate of the old job's FAILED event arrives.
+    key = put_claim(records.table, "report.csv", received_at=NOW)
+    old_job_created_ms = int((NOW - 3600) * 1000)
+
+    deliver(
+        per_file(
+            "FAILED",
+            "2026-11-24T22:01:31Z",
+            attempts=[FAILED_ATTEMPT],
+            created_at_ms=old_job_created_ms,
+        )
+    )
+
+    reopened = record(records, key)
+    assert (reopened.state, reopened.job_id, reopened.run_id) == (FileState.RECEIVED, None, None)
+    new_job = batch_event(
+        "the-retry",
+        "SUCCEEDED",
+        time="2026-11-24T23:01:31Z",
+        parameters=file_parameters("report.csv"),
+        attempts=[attempt(0, log_stream="pipeline/default/the-retry")],
+        created_at_ms=int((NOW + 2) * 1000),
+    )
+    deliver(new_job)
+    rerun = record(records, key)
+    assert (rerun.state, rerun.job_id) == (FileState.SUCCEEDED, "the-retry")
+    assert rerun.run_id is not None
+
+
 def test_array_children_update_their_files_and_the_parent_none(records: RecordsPipeline) -> None:
     parent = "a1b2c3d4-0000-4000-8000-000000000001"
     keys = [

@@ -11,7 +11,12 @@ import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
 
-from batch_pipeline_construct import ArrivalOptions, PipelineConfigurationError, RecordOptions
+from batch_pipeline_construct import (
+    ArrivalOptions,
+    BulkOptions,
+    PipelineConfigurationError,
+    RecordOptions,
+)
 from batch_pipeline_construct.runtime.records import config, schema
 from tests.support.pipeline_builders import build_pipeline, only, resources, template_of
 
@@ -141,6 +146,19 @@ def test_the_record_function_may_do_what_it_does_and_nothing_else(
     assert "Output" in str(by_action["s3:PutObject"]["Resource"])
     assert "Topic" in str(by_action["sns:Publish"]["Resource"])
     assert all("*" not in a for a in granted)
+
+
+def test_in_bulk_mode_the_record_function_reads_only_the_childrens_outcomes(
+    dockerfile_dir: Path,
+) -> None:
+    template = template_of(dockerfile_dir, mode=BulkOptions(manifest_prefix="batches/"))
+
+    reads = [s for s in record_statements(template) if "s3:GetObject" in actions(s)]
+
+    assert len(reads) == 1
+    assert all(a.startswith("s3:GetObject") for a in actions(reads[0]))
+    assert "/batches/*/outcomes/*" in str(reads[0]["Resource"])
+    assert "Output" in str(reads[0]["Resource"])
 
 
 def test_record_keeping_costs_nothing_while_idle(default_template: Template) -> None:

@@ -3,7 +3,7 @@
 The function (handler ``runtime.records.handler.handler``) is fed by its own SQS queue, which
 receives this job queue's ``Batch Job State Change`` events from an EventBridge rule, and its
 own delayed ``close-run`` messages. For each event it updates the records of the job's files
-(:mod:`.writer`), puts each file in a run and counts its outcome there (:mod:`.runs`); when a
+(:mod:`.writer`; a packed array child's files from their own outcomes, :mod:`.outcomes`), puts each file in a run and counts its outcome there (:mod:`.runs`); when a
 run is finished it writes the run's report and publishes its summary (:mod:`.report`). A run
 whose files are all final but whose quiet gap has not passed yet gets a ``close-run`` message
 delayed until then.
@@ -25,6 +25,7 @@ from ..logs import log
 from .config import RecordSettings
 from .events import NotAJobEvent, job_event
 from .model import FileRecord, RunRecord, file_record
+from .outcomes import ChildOutcomeReader
 from .query import RecordsTable, files_of_run
 from .report import publish_run
 from .runs import RunBook, Wait
@@ -62,6 +63,7 @@ def handle(
         output_root_prefix=settings.output_root_prefix,
         retention_seconds=settings.retention_seconds,
         log_group=settings.job_log_group,
+        outcomes=ChildOutcomeReader(clients.s3()),
         clock=clock,
     )
     runs = RunBook(

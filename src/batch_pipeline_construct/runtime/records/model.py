@@ -54,7 +54,20 @@ class FileRecord:
     started_at: float | None = None
     """Epoch seconds when the last attempt started."""
     finished_at: float | None = None
-    """Epoch seconds when the job stopped."""
+    """Epoch seconds when the job stopped (for a file of a packed child: when the file did)."""
+    duration_seconds: float | None = None
+    """Seconds the file's command took (a file of a packed array child)."""
+    log_line_prefix: str | None = None
+    """The prefix of the file's lines in :attr:`log_stream` (a file of a packed array child)."""
+    manifest_uri: str | None = None
+    """The manifest of the file's array job, in bulk mode (its outcomes are beside it)."""
+
+    @property
+    def array_job_id(self) -> str | None:
+        """The array job (the parent) the file's job is a child of, in bulk mode."""
+        if self.job_id is None or self.array_index is None:
+            return None
+        return self.job_id.partition(":")[0]
 
     @property
     def input_uri(self) -> str:
@@ -131,6 +144,9 @@ def file_record(item: Mapping[str, Any]) -> FileRecord:
         submitted_at=_number(item, schema.SUBMITTED_AT),
         started_at=_number(item, schema.STARTED_AT),
         finished_at=_number(item, schema.FINISHED_AT),
+        duration_seconds=_number(item, schema.DURATION_SECONDS),
+        log_line_prefix=_text(item, schema.LOG_LINE_PREFIX),
+        manifest_uri=_text(item, schema.MANIFEST_URI),
     )
 
 

@@ -12,7 +12,16 @@ The summary is published to the completion topic as a JSON object with ``"kind":
      "succeeded": 9963, "failed": 37, "counts": {"succeeded": 9963, "failed": 37, ...},
      "failedFiles": [{"key": "...", "exitCode": 2, "reason": "...", "log": "https://..."}],
      "failedFilesOmitted": 0, "report": "s3://.../_runs/20261124T220000Z-0a1b2c/report.csv",
-     "firstSeen": "2026-11-24T22:00:00Z", "lastFinished": "2026-11-24T23:10:41Z"}
+     "firstSeen": "2026-11-24T22:00:00Z", "lastFinished": "2026-11-24T23:10:41Z",
+     "arrayJobs": [{"jobId": "3f2a...", "files": 2400, "succeeded": 2398, "failed": 2,
+                    "manifest": "s3://.../_manifests/ID.json",
+                    "outcomes": "s3://.../_manifests/ID/outcomes/"}]}
+
+``arrayJobs`` (bulk mode) counts the files of each array job of the run, and says where its
+children's per-file outcomes are. Those counts are here, not in the array job's own ``"job"``
+message: that message is made by an EventBridge input transformer from the parent's event,
+which knows no file's outcome, whereas the run summary is written from the per-file record,
+where every file has its own outcome (:mod:`.outcomes`) by the time the run is finished.
 
 At most :data:`MAX_LISTED_FAILURES` failed files are listed in the message (SNS messages are
 limited to 256 KB); ``failedFilesOmitted`` says how many more the report lists.
@@ -28,6 +37,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model import FileRecord, RunRecord
+from .outcomes import outcomes_folder
 from .schema import FileState
 
 if TYPE_CHECKING:
@@ -39,6 +49,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "RUN_REPORT_PREFIX",
     "RUN_SUMMARY_KIND",
+    "array_jobs",
     "publish_run",
     "report_csv",
     "report_key",
@@ -128,7 +139,33 @@ def summary_message(
         "report": report_uri,
         "firstSeen": _iso(run.first_seen),
         "lastFinished": _iso(max(finished, default=None)),
+        "arrayJobs": array_jobs(files),
     }
+
+
+def array_jobs(files: Sequence[FileRecord]) -> list[dict[str, Any]]:
+    """Each array job's files, how many succeeded and failed, and where their outcomes are."""
+    jobs: dict[str, dict[str, Any]] = {}
+    for record in files:
+        job_id = record.array_job_id
+        if job_id is None:
+            continue
+        job = jobs.setdefault(
+            job_id,
+            {
+                "jobId": job_id,
+                "files": 0,
+                "succeeded": 0,
+                "failed": 0,
+                "manifest": record.manifest_uri,
+                "outcomes": None
+                if record.manifest_uri is None
+                else outcomes_folder(record.manifest_uri),
+            },
+        )
+        job["files"] += 1
+        job["succeeded" if record.state is FileState.SUCCEEDED else "failed"] += 1
+    return sorted(jobs.values(), key=lambda job: str(job["jobId"]))
 
 
 def publish_run(

@@ -11,7 +11,8 @@ Who writes what:
   :data:`CLAIM_TOKEN` and :data:`LEASE_UNTIL`) and marks it submitted (``SUBMITTED``,
   :data:`JOB_ID`, :data:`JOB_NAME`); a failed submission deletes the claim;
 * the **record function** applies Batch's ``Batch Job State Change`` events: :data:`STATE`,
-  :data:`BATCH_STATUS`, the outcome fields, :data:`RUN_ID` and the run items.
+  :data:`BATCH_STATUS`, the outcome fields, :data:`RUN_ID` and the run items; for a file of a
+  packed array child, the outcome fields come from the file's own outcome (:mod:`.outcomes`).
 
 A file's state is :data:`STATE` when an event has set it, else it follows from the claim
 (:func:`state_of_item`). States only move forward in :data:`BATCH_STATUS_RANK` order, or to a
@@ -38,6 +39,7 @@ __all__ = [
     "CLAIM_SUBMITTED",
     "CLAIM_TOKEN",
     "CURRENT_RUN_KEY",
+    "DURATION_SECONDS",
     "EVENT_TIME",
     "EXIT_CODE",
     "FINAL_RANK",
@@ -47,7 +49,9 @@ __all__ = [
     "JOB_INDEX",
     "JOB_NAME",
     "LEASE_UNTIL",
+    "MANIFEST_URI",
     "LOG_GROUP",
+    "LOG_LINE_PREFIX",
     "LOG_STREAM",
     "OBJECT_KEY",
     "OUTPUT_URI",
@@ -179,6 +183,12 @@ LOG_GROUP = "log_group"
 """The CloudWatch Logs group of the job's output."""
 LOG_STREAM = "log_stream"
 """The CloudWatch Logs stream of the last attempt."""
+LOG_LINE_PREFIX = "log_line_prefix"
+"""The prefix of the file's lines in :data:`LOG_STREAM`, for a file of a packed array child."""
+MANIFEST_URI = "manifest_uri"
+"""``s3://`` URI of the manifest, for a file of an array job (its outcomes are beside it)."""
+DURATION_SECONDS = "duration_seconds"
+"""Seconds the file's command took, from its outcome (a file of a packed array child)."""
 OUTPUT_URI = "output_uri"
 """``s3://`` URI of the file's output prefix."""
 SUBMITTED_AT = "submitted_at"

@@ -14,9 +14,17 @@ parent's events change no record: each child has events of its own.
 * for a non-final event, it is later than the last one applied: a later ``time``, or the same
   second and a later status in :data:`.schema.BATCH_STATUS_RANK`.
 
+* the job was created after the record's file was received (less :data:`CLOCK_SKEW_SECONDS`):
+  after ``retry`` or ``reprocess`` reopened a record, a late event of the job that ran the file
+  before belongs to that earlier run, not to the new claim.
+
 So a duplicate changes nothing, a late ``RUNNING`` after ``SUCCEEDED`` changes nothing, and a
 retried attempt (``RUNNING`` then, seconds later, ``RUNNABLE`` again) is followed. Each write also
 pushes the record's TTL to the retention period after now.
+
+*Packed array children.* A child's final event sets each of its files from the file's own
+outcome, which the child wrote beside the manifest (:mod:`.outcomes`): one GET per child, and
+the same conditional write per file, so duplicates and late events are still no-ops.
 
 A final event for a job no record names yet is raised as :class:`RecordNotYetMarked` while the
 job is younger than :data:`MARK_GRACE_SECONDS` (the arrival function marks a claim just after
@@ -27,24 +35,34 @@ pipeline's records and is ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from ..job.contract import output_prefix
+from ..job.contract import MANIFEST_URI_PARAMETER, output_prefix
 from . import schema
 from .events import JobEvent
+from .outcomes import ChildOutcomeReader, OutcomesOfChild, record_fields
 from .schema import FINAL_RANK, STATE_OF_BATCH_STATUS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-__all__ = ["MARK_GRACE_SECONDS", "Applied", "RecordNotYetMarked", "RecordWriter"]
+__all__ = [
+    "CLOCK_SKEW_SECONDS",
+    "MARK_GRACE_SECONDS",
+    "Applied",
+    "RecordNotYetMarked",
+    "RecordWriter",
+]
 
 MARK_GRACE_SECONDS = 300.0
 """How long after a job's creation its final event may still find no record to update."""
+CLOCK_SKEW_SECONDS = 5
+"""How far Batch's ``createdAt`` may be behind the arrival function's clock for a job submitted
+after the file was received."""
 
 
 class RecordNotYetMarked(Exception):
@@ -60,7 +78,8 @@ class Applied:
     changed: bool
     """Whether the event was applied (False: a duplicate, late or stale event)."""
     item: dict[str, Any]
-    """The record after the event (low-level DynamoDB item)."""
+    """The record after the event (low-level DynamoDB item); empty when the event is stale (the
+    record names another job, or none yet) or the record is gone."""
 
 
 class RecordWriter:
@@ -75,9 +94,11 @@ class RecordWriter:
         output_root_prefix: str = "",
         retention_seconds: int,
         log_group: str | None = None,
+        outcomes: ChildOutcomeReader | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self._outcomes = outcomes
         self._table = table
         self._output_bucket = output_bucket
         self._output_root_prefix = output_root_prefix
@@ -97,7 +118,23 @@ class RecordWriter:
             if event.rank == FINAL_RANK and young:
                 raise RecordNotYetMarked(f"no record names job {event.job_id} yet")
             return []
-        return [self._apply_to(key, event) for key in keys]
+        outcomes = self._outcomes_of(event)
+        return [
+            self._apply_to(key, event, None if outcomes is None else outcomes.of(key))
+            for key in keys
+        ]
+
+    def _outcomes_of(self, event: JobEvent) -> OutcomesOfChild | None:
+        """The per-file outcomes of an array child that reached its final state."""
+        manifest_uri = event.parameters.get(MANIFEST_URI_PARAMETER)
+        if (
+            self._outcomes is None
+            or manifest_uri is None
+            or event.array_index is None
+            or event.rank != FINAL_RANK
+        ):
+            return None
+        return self._outcomes.read(manifest_uri, event.array_index)
 
     def _record_keys(self, event: JobEvent) -> list[str]:
         params = event.parameters
@@ -115,7 +152,9 @@ class RecordWriter:
         )
         return [item[schema.PARTITION_KEY]["S"] for page in pages for item in page.get("Items", [])]
 
-    def _apply_to(self, record_key: str, event: JobEvent) -> Applied:
+    def _apply_to(
+        self, record_key: str, event: JobEvent, outcome: Mapping[str, Any] | None
+    ) -> Applied:
         now = self._clock()
         fields: dict[str, dict[str, str]] = {
             schema.STATE: {"S": STATE_OF_BATCH_STATUS[event.status].value},
@@ -138,7 +177,17 @@ class RecordWriter:
             schema.SUBMITTED_AT: event.created_at,
             schema.STARTED_AT: event.started_at,
             schema.FINISHED_AT: event.stopped_at if event.rank == FINAL_RANK else None,
+            schema.MANIFEST_URI: event.parameters.get(MANIFEST_URI_PARAMETER)
+            if event.array_index is not None
+            else None,
         }
+        if outcome is not None:
+            own = record_fields(outcome)
+            if own[schema.LOG_GROUP] is None:
+                del own[schema.LOG_GROUP]
+            for name in own:
+                fields.pop(name, None)
+            optional.update(own)
         for name, value in optional.items():
             if isinstance(value, str):
                 fields[name] = {"S": value}
@@ -151,6 +200,10 @@ class RecordWriter:
             " AND (attribute_not_exists(#rank) OR #rank < :final)"
         )
         condition_names: dict[str, str] = {}
+        if event.created_at is not None:
+            condition_names["#received"] = schema.RECEIVED_AT
+            condition += " AND (attribute_not_exists(#received) OR #received <= :created)"
+            values[":created"] = {"N": str(int(event.created_at) + CLOCK_SKEW_SECONDS)}
         if event.rank != FINAL_RANK:
             condition_names["#time"] = schema.EVENT_TIME
             condition += (
@@ -184,6 +237,8 @@ class RecordWriter:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             old = cast("dict[str, Any]", error.response.get("Item", {}))
+            if old.get(schema.JOB_ID, {}).get("S") != event.job_id:
+                old = {}  # stale: the record is another job's (or a new claim's), not this one's
             return Applied(record_key, False, old)
         return Applied(record_key, True, dict(response.get("Attributes", {})))
 
