@@ -20,7 +20,7 @@ import pytest
 from aws_cdk import cx_api
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLES = ("minimal", "gpu_spot", "existing_resources")
+EXAMPLES = ("minimal", "gpu_spot", "existing_resources", "large_files")
 """Every example app: a folder of ``examples/`` with an ``app.py`` that has ``build_app``."""
 
 

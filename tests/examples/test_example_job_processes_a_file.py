@@ -9,8 +9,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import random
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -222,3 +224,118 @@ def test_archive_job_writes_a_gzip_archive_and_a_receipt_that_matches_the_origin
         "bytes": len(compressed),
         "encoding": "gzip",
     }
+
+
+# --- large_files: <file name>.gz + summary.json, streamed when the disk is too small -------------
+
+
+def _lines(count: int) -> bytes:
+    """Text of ``count`` numbered lines, the last one without its newline."""
+    return b"\n".join(b"reading %07d: %s" % (n, b"ACGT" * (n % 13)) for n in range(count))
+
+
+def _sized(environ: dict[str, str], body: bytes) -> dict[str, str]:
+    return {**environ, "INPUT_SIZE": str(len(body))}
+
+
+def _archive_of(s3: Any, summary: dict[str, Any]) -> bytes:
+    key = summary["archive"]["uri"].removeprefix(f"s3://{OUTPUT_BUCKET}/")
+    stored = s3.get_object(Bucket=OUTPUT_BUCKET, Key=key)
+    assert stored["ContentType"] == "application/gzip"
+    archive: bytes = stored["Body"].read()
+    return archive
+
+
+def test_large_files_job_downloads_a_file_that_fits_its_scratch_and_archives_it(
+    s3: Any, tmp_path: Path
+) -> None:
+    compress = _job_script("large_files", "compress.py")
+    body = _lines(20_000)  # 0.6 MiB: more than one read chunk
+    key = "runs/2024-05/sample 7.fastq"
+    environ = _sized(_arrive(s3, key, body), body)
+
+    written = compress.run(environ, s3, scratch=tmp_path)
+
+    assert written == f"{key}/summary.json"
+    assert _output_keys(s3) == [f"{key}/sample 7.fastq.gz", written]
+    summary = _json_object(s3, written)
+    assert summary["read"] == "downloaded"
+    assert summary["input"] == {
+        "uri": f"s3://{INPUT_BUCKET}/{key}",
+        "bytes": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "lines": 20_000,
+    }
+    archive = _archive_of(s3, summary)
+    assert summary["archive"]["bytes"] == len(archive)
+    assert gzip.decompress(archive) == body
+    assert list(tmp_path.iterdir()) == [], "the downloaded copy is deleted once read"
+
+
+def test_large_files_job_streams_a_file_its_scratch_cannot_hold_in_multipart_upload_parts(
+    s3: Any, tmp_path: Path
+) -> None:
+    compress = _job_script("large_files", "compress.py")
+    # Random bytes do not compress: the archive is 20 MiB too, three 8 MiB upload parts.
+    body = random.Random(14).randbytes(20 * 1024 * 1024)
+    environ = _sized(_arrive(s3, "video/take 3.mov", body), body)
+
+    summary = _json_object(s3, compress.run(environ, s3, scratch=tmp_path, free=len(body)))
+
+    assert summary["read"] == "streamed"
+    assert summary["scratch_free_bytes"] == len(body)
+    assert summary["input"]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert summary["input"]["bytes"] == len(body)
+    archive = _archive_of(s3, summary)
+    assert gzip.decompress(archive) == body
+    head = s3.head_object(Bucket=OUTPUT_BUCKET, Key="video/take 3.mov/take 3.mov.gz")
+    assert head["ETag"].endswith('-3"'), "uploaded in three parts"
+    assert list(tmp_path.iterdir()) == [], "nothing of a streamed file touches the disk"
+
+
+def test_large_files_job_streams_a_file_whose_size_the_contract_does_not_give(
+    s3: Any, tmp_path: Path
+) -> None:
+    compress = _job_script("large_files", "compress.py")
+    body = b"one line\nand another\n"
+    environ = _arrive(s3, "notes.txt", body)
+    environ.pop("INPUT_SIZE", None)
+
+    summary = _json_object(s3, compress.run(environ, s3, scratch=tmp_path))
+
+    assert summary["read"] == "streamed"
+    assert summary["input"]["lines"] == 2
+    assert gzip.decompress(_archive_of(s3, summary)) == body
+
+
+@pytest.mark.parametrize(
+    ("size", "free", "downloaded"),
+    [(0, 0, True), (500, 1000, True), (501, 1000, False), (10**11, 20 * 2**30, False)],
+)
+def test_large_files_job_downloads_only_files_up_to_half_the_free_space(
+    size: int, free: int, downloaded: bool
+) -> None:
+    compress = _job_script("large_files", "compress.py")
+    assert compress.fits_on_disk(size, free) is downloaded
+
+
+def test_large_files_gzip_stream_reads_full_parts_until_the_end() -> None:
+    compress = _job_script("large_files", "compress.py")
+    body = random.Random(3).randbytes(300_000)
+    stream = compress.GzipStream(body[i : i + 1000] for i in range(0, len(body), 1000))
+
+    parts = list(iter(lambda: stream.read(65_536), b""))
+
+    sizes = [len(part) for part in parts]
+    assert len(sizes) > 2 and set(sizes[:-1]) == {65_536} and 0 < sizes[-1] <= 65_536
+    assert stream.bytes == sum(sizes)
+    assert gzip.decompress(b"".join(parts)) == body
+
+
+@pytest.mark.parametrize("size", [None, 0, 70 * 2**30, 100 * 2**30, 5 * 2**40])
+def test_large_files_job_uploads_any_archive_within_s3s_10_000_parts(size: int | None) -> None:
+    compress = _job_script("large_files", "compress.py")
+    part = compress.part_bytes(size)
+    assert part % 2**20 == 0 and 5 * 2**20 <= part <= 5 * 2**30, "S3's part size limits"
+    # gzip adds at most 5 bytes per 64 KiB of a file that does not compress (stored blocks).
+    assert 10_000 * part >= (size or 0) * 1.001

@@ -332,3 +332,34 @@ def test_existing_resources_example_stays_far_below_the_stack_resource_limit(
     resources = existing_resources.get_stack_by_name(EXISTING_STACK).template["Resources"]
     # Two pipelines in a shared VPC; CloudFormation allows 500 resources per stack.
     assert len(resources) < 500 // 5, f"{len(resources)} resources"
+
+
+# --- large_files --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def large_files(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    return synthesize("large_files", tmp_path_factory.mktemp("large_files"))
+
+
+def test_large_files_example_runs_small_fargate_jobs_on_the_free_20_gib_disk(
+    large_files: cx_api.CloudAssembly,
+) -> None:
+    template = _template(large_files, "LargeFilesBatchPipeline")
+    assert _only(template, "AWS::Batch::ComputeEnvironment")["ComputeResources"]["Type"] == (
+        "FARGATE"
+    )
+    job_definition = _only(template, "AWS::Batch::JobDefinition")
+    assert _job_resources(job_definition) == {"VCPU": "1", "MEMORY": "2048"}
+    assert "EphemeralStorage" not in job_definition["ContainerProperties"]
+    assert job_definition["Timeout"] == {"AttemptDurationSeconds": 3 * 3600}
+
+
+def test_large_files_example_image_holds_the_streaming_job(
+    large_files: cx_api.CloudAssembly,
+) -> None:
+    (context,) = _image_asset_dirs(large_files)
+    assert (context / "compress.py").read_bytes() == (
+        EXAMPLES_DIR / "large_files" / "container" / "compress.py"
+    ).read_bytes()
+    assert "/app/compress.py" in (context / "Dockerfile").read_text()

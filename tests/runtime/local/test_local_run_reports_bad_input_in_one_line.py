@@ -77,3 +77,9 @@ def test_an_image_that_does_not_build(minimal_assembly: Path, tmp_path: Path) ->
     dockerfile.write_text("FROM public.ecr.aws/docker/library/debian:trixie-slim\nRUN exit 7\n")
     line = _one_line(run_local(broken, broken / "manifest.json", cwd=tmp_path))
     assert f"the job image in {dockerfile.parent} does not build" in line
+
+
+@pytest.mark.parametrize("disk", ["0", "8MiB"])
+def test_a_disk_size_that_is_not_a_whole_number_of_mib_above_0(disk: str, tmp_path: Path) -> None:
+    line = _one_line(run_local(tmp_path, tmp_path, "--disk-mib", disk, cwd=tmp_path))
+    assert "--disk-mib" in line and "is not" in line

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..operator.arguments import positive_int
 from .errors import LocalRunError
 from .runner import Report, run_locally
 
@@ -43,6 +44,13 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds before giving up (default 900)"
     )
+    parser.add_argument(
+        "--disk-mib",
+        type=positive_int,
+        metavar="MIB",
+        help="give each job a read-only root and MIB MiB of writable disk in /tmp, to try a job "
+        "on a disk smaller than its files (default: Docker's, as much as this machine has)",
+    )
 
 
 def _print_failures(report: Report) -> None:
@@ -65,6 +73,7 @@ def main(arguments: argparse.Namespace) -> int:
             prefix=arguments.prefix,
             parallel=arguments.parallel,
             timeout=arguments.timeout,
+            disk_mib=arguments.disk_mib,
         )
     except LocalRunError as problem:
         print(f"batch-pipeline local: {problem}", file=sys.stderr)

@@ -73,13 +73,21 @@ def run(
     vcpus: float | None,
     memory_mib: int | None,
     name: str,
+    disk_mib: int | None = None,
 ) -> Finished:
-    """Run ``image`` to its end on the host network (the emulator listens on 127.0.0.1)."""
+    """Run ``image`` to its end on the host network (the emulator listens on 127.0.0.1).
+
+    With ``disk_mib`` the container's root file system is read-only and its only writable place
+    is ``/tmp``, ``disk_mib`` MiB in size (a ``tmpfs``), so a job that writes more fails there
+    as it would on a full disk.
+    """
     arguments = [docker, "run", "--rm", "--name", name, "--network", "host"]
     if vcpus:
         arguments += ["--cpus", str(vcpus)]
     if memory_mib:
         arguments += ["--memory", f"{memory_mib}m"]
+    if disk_mib:
+        arguments += ["--read-only", "--tmpfs", f"/tmp:rw,mode=1777,size={disk_mib}m"]
     for key, value in environment.items():
         arguments += ["--env", f"{key}={value}"]
     done = subprocess.run(

@@ -77,9 +77,16 @@ def _resources(requirements: list[dict[str, str]]) -> tuple[float | None, int | 
 
 
 def run_container(
-    executable: str, run: Run, definition: dict[str, Any], environ: dict[str, str]
+    executable: str,
+    run: Run,
+    definition: dict[str, Any],
+    environ: dict[str, str],
+    disk_mib: int | None = None,
 ) -> Run:
-    """Run ``run``'s container to its end (blocking); ``environ`` reaches the emulator."""
+    """Run ``run``'s container to its end (blocking); ``environ`` reaches the emulator.
+
+    ``disk_mib``: the container's writable space (see :func:`.docker.run`); default Docker's.
+    """
     job = run.job
     container = definition.get("containerProperties", {})
     overrides = job.get("container", {})
@@ -114,6 +121,7 @@ def run_container(
         vcpus=vcpus,
         memory_mib=memory,
         name=f"batch-pipeline-local-{uuid.uuid4().hex[:12]}",
+        disk_mib=disk_mib,
     )
     run.stopped_at = time.time()
     return run

@@ -90,8 +90,10 @@ class LocalRun:
         *,
         parallel: int,
         say: Callable[[str], None],
+        disk_mib: int | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.disk_mib = disk_mib
         self.emulator = emulator
         self.executable = executable
         self.say = say
@@ -261,6 +263,7 @@ class LocalRun:
                                 run,
                                 definition,
                                 self.emulator.environment,
+                                self.disk_mib,
                             )
                         )
                     self.say(f"job {job['jobName']} submitted ({len(runs)} container(s))")
@@ -340,12 +343,14 @@ def run_locally(
     prefix: str = "",
     parallel: int = 2,
     timeout: float = 900.0,
+    disk_mib: int | None = None,
     say: Callable[[str], None] = print,
 ) -> Report:
     """Run the pipeline of the CDK app or cloud assembly at ``source`` on ``files``.
 
     Outputs are copied to ``out`` (one folder per output key) and the completion messages written
-    to ``out / MESSAGES_FILE``.
+    to ``out / MESSAGES_FILE``. ``disk_mib`` gives each job container a read-only root and that
+    much writable space in ``/tmp`` (default: Docker's, as much as the host has).
     """
     is_assembly(source)
     items = uploads(files, prefix)
@@ -362,7 +367,15 @@ def run_locally(
             say(f"built the job image {tag} in {time.monotonic() - began:.1f} s")
             image_of[asset_hash] = tag
         with Emulator() as emulator:
-            local = LocalRun(pipeline, emulator, image_of, executable, parallel=parallel, say=say)
+            local = LocalRun(
+                pipeline,
+                emulator,
+                image_of,
+                executable,
+                parallel=parallel,
+                say=say,
+                disk_mib=disk_mib,
+            )
             try:
                 report = local.run(items, timeout=timeout)
                 output_bucket = local.stack.resolve({"Ref": _output_bucket(pipeline)})
