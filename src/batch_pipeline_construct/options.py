@@ -389,10 +389,9 @@ class ArrivalOptions:
     """Keep the per-file record: one item per object version in an on-demand DynamoDB table
     (``BatchFilePipeline.file_records``), which also suppresses duplicate deliveries. Default: on."""
 
-    file_records_ttl: Duration = field(
-        default_factory=lambda: Duration.seconds(settings.DEFAULT_FILE_RECORDS_TTL_SECONDS)
-    )
-    """How long a file's record is kept (and a delivery remembered). Default: 7 days."""
+    file_records_ttl: Duration | None = None
+    """Removed: the per-file record has one retention, ``RecordOptions.retention`` (the
+    ``records`` prop); setting this is an error that says so. Default: unset."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values SQS would reject."""
@@ -400,11 +399,12 @@ class ArrivalOptions:
             raise PipelineConfigurationError(
                 "arrival.max_receive_count", self.max_receive_count, "use 1 to 1000"
             )
-        if self.file_records_ttl.to_seconds() < 3600:
+        if self.file_records_ttl is not None:
             raise PipelineConfigurationError(
                 "arrival.file_records_ttl",
                 f"{self.file_records_ttl.to_seconds():g} seconds",
-                "use at least 1 hour (S3 redeliveries can come hours later)",
+                "leave it unset and pass records=RecordOptions(retention=...): the per-file"
+                " record table has one retention, which also bounds deduplication",
             )
 
 
@@ -644,6 +644,7 @@ class NotificationOptions:
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MIN_RECORD_RETENTION_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -711,23 +712,23 @@ class RecordOptions:
     retention: Duration = field(
         default_factory=lambda: Duration.days(records_config.DEFAULT_RETENTION_DAYS)
     )
-    """How long a file's record is kept after its job's last event (DynamoDB TTL). Default: 90 days."""
+    """How long a file's record is kept after its last write (DynamoDB TTL), at least 1 hour;
+    a delivery of the same object version within it starts no job. Default: 90 days."""
 
     run_quiet_period: Duration = field(
         default_factory=lambda: Duration.seconds(records_config.DEFAULT_QUIET_SECONDS)
     )
     """A run ends when no new file has joined it for this long. Default: 5 minutes."""
 
-    def validate(self, arrival: ArrivalOptions) -> None:
-        """Raise :class:`PipelineConfigurationError` for a retention shorter than deduplication
-        or a quiet period outside 1 minute to 1 day."""
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for a retention under 1 hour or a quiet
+        period outside 1 minute to 1 day."""
         retention = self.retention.to_seconds()
-        if retention < arrival.file_records_ttl.to_seconds():
+        if retention < _MIN_RECORD_RETENTION_SECONDS:
             raise PipelineConfigurationError(
                 "records.retention",
                 f"{retention:g} seconds",
-                "at least arrival.file_records_ttl "
-                f"({arrival.file_records_ttl.to_seconds():g} seconds): a record outlives its claim",
+                "use at least 1 hour (S3 redeliveries can come hours later)",
             )
         quiet = self.run_quiet_period.to_seconds()
         if not 60 <= quiet <= 86_400:

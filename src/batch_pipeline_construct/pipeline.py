@@ -145,7 +145,7 @@ class BatchFilePipeline(Construct):
             completion_topic=completion_topic,
             cost_guard=cost_guard,
         )
-        records.validate(arrival)
+        records.validate()
         bulk = mode if isinstance(mode, BulkOptions) else None
 
         storage = PipelineStorage(
@@ -176,6 +176,7 @@ class BatchFilePipeline(Construct):
             job_definition=compute_parts.job_definition,
             trigger=trigger,
             arrival=arrival,
+            record_retention=records.retention,
             mode=mode,
             packing=None if bulk is None else bulk.packing.settings_for(job, compute),
             output_prefix=output_prefix,

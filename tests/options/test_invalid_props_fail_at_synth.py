@@ -22,6 +22,7 @@ from batch_pipeline_construct import (
     NotificationOptions,
     PerFileOptions,
     PipelineConfigurationError,
+    RecordOptions,
     TriggerOptions,
 )
 from tests.support.pipeline_builders import build_pipeline
@@ -115,9 +116,14 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "mode.max_concurrency",
         "2 to 1000",
     ),
-    "short-dedupe-ttl": (
-        {"arrival": ArrivalOptions(file_records_ttl=Duration.minutes(5))},
+    "removed-file-records-ttl": (
+        {"arrival": ArrivalOptions(file_records_ttl=Duration.days(7))},
         "arrival.file_records_ttl",
+        "records=RecordOptions(retention=...)",
+    ),
+    "short-record-retention": (
+        {"records": RecordOptions(retention=Duration.minutes(5))},
+        "records.retention",
         "at least 1 hour",
     ),
     "bulk-array-size": (

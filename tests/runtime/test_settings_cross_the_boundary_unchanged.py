@@ -22,7 +22,7 @@ def test_every_setting_survives_the_round_trip() -> None:
         MINIMAL,
         output_root_prefix="results/",
         file_records_table="records",
-        file_records_ttl_seconds=3600,
+        record_retention_seconds=3600,
         dead_letter_queue_url="https://sqs/dlq",
         arrival_queue_url="https://sqs/arrival",
         bulk_mode=True,
@@ -37,7 +37,7 @@ def test_every_setting_survives_the_round_trip() -> None:
     assert all(isinstance(value, str) for value in environ.values())
     assert ArrivalSettings.from_environ(environ) == sent
     assert environ[settings.BULK_MODE] == "true"
-    assert environ[settings.FILE_RECORDS_TTL_SECONDS] == "3600"
+    assert environ[settings.RECORD_RETENTION_SECONDS] == "3600"
 
 
 def test_defaults_and_absent_values_stay_out_of_the_environment() -> None:
@@ -53,7 +53,7 @@ def test_defaults_and_absent_values_stay_out_of_the_environment() -> None:
     assert received.bulk_mode is False
     assert received.bulk_max_files == settings.MAX_ARRAY_SIZE
     assert received.manifest_prefix == settings.DEFAULT_MANIFEST_PREFIX
-    assert received.file_records_ttl_seconds == settings.DEFAULT_FILE_RECORDS_TTL_SECONDS
+    assert received.record_retention_seconds == settings.DEFAULT_RECORD_RETENTION_SECONDS
     assert received.file_records_table is None
 
 
@@ -73,7 +73,7 @@ def test_every_field_has_its_own_environment_variable() -> None:
         arrival_queue_url="u",
         dead_letter_queue_url="d",
         output_root_prefix="p/",
-        file_records_ttl_seconds=1,
+        record_retention_seconds=1,
         bulk_max_files=2,
         manifest_prefix="m/",
         files_per_child=3,

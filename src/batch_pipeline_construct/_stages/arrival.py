@@ -52,6 +52,7 @@ class ArrivalPath(Construct):
         job_definition: aws_batch.IJobDefinition,
         trigger: TriggerOptions,
         arrival: ArrivalOptions,
+        record_retention: Duration,
         mode: PerFileOptions | BulkOptions,
         packing: PackingSettings | None,
         output_prefix: str,
@@ -104,7 +105,7 @@ class ArrivalPath(Construct):
             file_records_table=(
                 None if self.file_records is None else self.file_records.table_name
             ),
-            file_records_ttl_seconds=int(arrival.file_records_ttl.to_seconds()),
+            record_retention_seconds=int(record_retention.to_seconds()),
             dead_letter_queue_url=self.dead_letter_queue.queue_url,
             arrival_queue_url=self.queue.queue_url,
             bulk_mode=bulk is not None,

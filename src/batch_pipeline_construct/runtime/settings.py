@@ -43,8 +43,10 @@ DEFAULT_MANIFEST_PREFIX = "_manifests/"
 """Where bulk-mode manifests go in the output bucket, unless ``BulkOptions.manifest_prefix`` says."""
 ARRIVAL_HANDLER = "runtime.arrival.handler.handler"
 """The arrival function's handler: the Lambda asset is the ``runtime`` folder as a top-level package."""
-DEFAULT_FILE_RECORDS_TTL_SECONDS = 7 * 24 * 3600
-"""How long a file's record (and so its deduplication) is kept: 7 days."""
+DEFAULT_RECORD_RETENTION_SECONDS = 90 * 24 * 3600
+"""How long a file's record (and so its deduplication) is kept after its last write: 90 days.
+One retention for the table: the arrival function's claim and the record function's updates
+both set the item's TTL to this far ahead (``RecordOptions.retention``)."""
 JOB_NAME_PREFIX = "file"
 """The first word of every job name the arrival function submits."""
 SUBMIT_MAX_ATTEMPTS = 8
@@ -65,7 +67,7 @@ INPUT_BUCKET = "BPC_INPUT_BUCKET"
 OUTPUT_BUCKET = "BPC_OUTPUT_BUCKET"
 OUTPUT_ROOT_PREFIX = "BPC_OUTPUT_ROOT_PREFIX"
 FILE_RECORDS_TABLE = "BPC_FILE_RECORDS_TABLE"
-FILE_RECORDS_TTL_SECONDS = "BPC_FILE_RECORDS_TTL_SECONDS"
+RECORD_RETENTION_SECONDS = "BPC_RECORD_RETENTION_SECONDS"
 DEAD_LETTER_QUEUE_URL = "BPC_DEAD_LETTER_QUEUE_URL"
 ARRIVAL_QUEUE_URL = "BPC_ARRIVAL_QUEUE_URL"
 BULK_MODE = "BPC_BULK_MODE"
@@ -138,10 +140,10 @@ class ArrivalSettings(EnvironSettings):
     """The prefix in front of every job's output prefix."""
     file_records_table: str | None = setting(FILE_RECORDS_TABLE, None)
     """The per-file record table (also what deduplicates deliveries); None when off."""
-    file_records_ttl_seconds: int = setting(
-        FILE_RECORDS_TTL_SECONDS, DEFAULT_FILE_RECORDS_TTL_SECONDS
+    record_retention_seconds: int = setting(
+        RECORD_RETENTION_SECONDS, DEFAULT_RECORD_RETENTION_SECONDS
     )
-    """How long a file's record is kept."""
+    """How long a file's record is kept after its last write (the item's TTL)."""
     dead_letter_queue_url: str | None = setting(DEAD_LETTER_QUEUE_URL, None)
     """Where malformed messages are sent."""
     arrival_queue_url: str | None = setting(ARRIVAL_QUEUE_URL, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import boto3
 
-from batch_pipeline_construct.runtime import clients
+from batch_pipeline_construct.runtime import clients, settings
 from batch_pipeline_construct.runtime.arrival.handler import handle
 from batch_pipeline_construct.runtime.arrival.idempotency import Claim, Ledger, Taken
 from batch_pipeline_construct.runtime.arrival.s3_events import ObjectRef
@@ -53,7 +53,12 @@ def test_a_submitted_claim_past_its_ttl_counts_as_absent(pipeline: Pipeline) -> 
     duplicate = ledger(pipeline).claim(REF, now=1000.0 + 1800, lease_seconds=300, job_name=NAME)
     assert isinstance(duplicate, Taken) and duplicate.state == "duplicate"
 
+    # The claim lives as long as the record (one retention for the table), not a week.
     handle(sqs_event(BODY), LambdaContext(), wall_clock=lambda: 1000.0 + 7 * 24 * 3600 + 1)
+    assert len(pipeline.jobs()) == 1
+
+    past_retention = 1000.0 + settings.DEFAULT_RECORD_RETENTION_SECONDS + 1
+    handle(sqs_event(BODY), LambdaContext(), wall_clock=lambda: past_retention)
 
     assert len(pipeline.jobs()) == 2
 

@@ -18,6 +18,7 @@ from batch_pipeline_construct import (
     RecordOptions,
 )
 from batch_pipeline_construct.runtime.records import config, schema
+from batch_pipeline_construct.runtime.settings import ARRIVAL_HANDLER
 from tests.support.pipeline_builders import build_pipeline, only, resources, template_of
 
 RECORDS_HANDLER = "runtime.records.handler.handler"
@@ -30,6 +31,16 @@ def record_function(template: Template) -> tuple[str, dict[str, Any]]:
         if function["Properties"].get("Handler") == RECORDS_HANDLER
     ]
     return found
+
+
+def arrival_environment(template: Template) -> dict[str, Any]:
+    (function,) = [
+        function
+        for function in resources(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") == ARRIVAL_HANDLER
+    ]
+    environment: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return environment
 
 
 def record_statements(template: Template) -> list[dict[str, Any]]:
@@ -98,11 +109,7 @@ def test_the_record_table_is_the_arrival_table_with_run_and_job_indexes(
     }
     table_id = next(iter(default_template.find_resources("AWS::DynamoDB::GlobalTable")))
     environment = record_function(default_template)[1]["Properties"]["Environment"]["Variables"]
-    arrival = [
-        f
-        for f in resources(default_template, "AWS::Lambda::Function").values()
-        if f["Properties"].get("Handler") == "runtime.arrival.handler.handler"
-    ][0]["Properties"]["Environment"]["Variables"]
+    arrival = arrival_environment(default_template)
     (shared_name,) = [name for name, value in arrival.items() if value == {"Ref": table_id}]
     assert environment[shared_name] == {"Ref": table_id}
     # Defaults are left out of the environment: the function reads 90 days and 5 minutes.
@@ -186,12 +193,14 @@ def test_record_options_set_retention_and_the_quiet_gap(dockerfile_dir: Path) ->
     environment = record_function(template)[1]["Properties"]["Environment"]["Variables"]
     assert environment[config.RECORD_RETENTION_SECONDS] == str(365 * 24 * 3600)
     assert environment[config.RUN_QUIET_SECONDS] == "1800"
+    # One retention for the table: the arrival function's claims expire with the records.
+    assert arrival_environment(template)[config.RECORD_RETENTION_SECONDS] == str(365 * 24 * 3600)
 
 
 @pytest.mark.parametrize(
     ("records", "prop"),
     [
-        (RecordOptions(retention=Duration.days(1)), "records.retention"),
+        (RecordOptions(retention=Duration.minutes(30)), "records.retention"),
         (RecordOptions(run_quiet_period=Duration.seconds(10)), "records.run_quiet_period"),
         (RecordOptions(run_quiet_period=Duration.days(2)), "records.run_quiet_period"),
     ],

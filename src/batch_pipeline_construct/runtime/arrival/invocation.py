@@ -60,7 +60,7 @@ class Invocation:
             Ledger(
                 clients.dynamodb(),
                 settings.file_records_table,
-                ttl_seconds=settings.file_records_ttl_seconds,
+                ttl_seconds=settings.record_retention_seconds,
             )
             if settings.file_records_table
             else None

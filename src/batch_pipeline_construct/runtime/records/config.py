@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import settings
-from ..settings import EnvironSettings, setting
+from ..settings import RECORD_RETENTION_SECONDS, EnvironSettings, setting
 
 __all__ = [
     "COMPLETION_TOPIC_ARN",
@@ -24,12 +24,11 @@ __all__ = [
 
 COMPLETION_TOPIC_ARN = "BPC_COMPLETION_TOPIC_ARN"
 RECORDS_QUEUE_URL = "BPC_RECORDS_QUEUE_URL"
-RECORD_RETENTION_SECONDS = "BPC_RECORD_RETENTION_SECONDS"
 RUN_QUIET_SECONDS = "BPC_RUN_QUIET_SECONDS"
 JOB_LOG_GROUP = "BPC_JOB_LOG_GROUP"
 
-DEFAULT_RETENTION_DAYS = 90
-"""How long a file's record is kept after its job's last event, by default."""
+DEFAULT_RETENTION_DAYS = settings.DEFAULT_RECORD_RETENTION_SECONDS // (24 * 3600)
+"""How long a file's record is kept after its last write, by default (in days)."""
 DEFAULT_QUIET_SECONDS = 300
 """A gap with no new file this long ends a run, by default."""
 
@@ -48,8 +47,11 @@ class RecordSettings(EnvironSettings):
     """The pipeline's ``output_prefix`` (a file's output location is derived from it)."""
     queue_url: str | None = setting(RECORDS_QUEUE_URL, None)
     """The record function's own queue, for a run's delayed close."""
-    retention_seconds: int = setting(RECORD_RETENTION_SECONDS, DEFAULT_RETENTION_DAYS * 24 * 3600)
-    """How long a record is kept after its job's last event (TTL)."""
+    retention_seconds: int = setting(
+        RECORD_RETENTION_SECONDS, settings.DEFAULT_RECORD_RETENTION_SECONDS
+    )
+    """How long a record is kept after its job's last event (TTL); the arrival function's
+    claims use the same variable."""
     quiet_seconds: int = setting(RUN_QUIET_SECONDS, DEFAULT_QUIET_SECONDS)
     """A gap with no new file this long ends a run."""
     job_log_group: str | None = setting(JOB_LOG_GROUP, None)
