@@ -187,6 +187,7 @@ class BatchFilePipeline(Construct):
             self,
             "Completion",
             job_queue=compute_parts.job_queue,
+            job_log_group=compute_parts.log_group,
             topic=completion_topic,
             topic_encryption_key=notifications.topic_encryption_key,
             notification_emails=notifications.emails,

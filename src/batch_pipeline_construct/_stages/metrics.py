@@ -12,7 +12,7 @@ from __future__ import annotations
 from aws_cdk import Duration, Names, aws_cloudwatch, aws_lambda, aws_logs, aws_sqs
 from constructs import Construct
 
-from .completion import PipelineCompletion, shape_rules
+from .completion import PipelineCompletion
 
 DEFAULT_PERIOD = Duration.minutes(5)
 """The period of every metric unless the caller gives one."""
@@ -77,8 +77,6 @@ class PipelineMetrics(Construct):
         Each finished job matches exactly one completion rule, whose ``Invocations`` count it.
         """
         period = period or DEFAULT_PERIOD
-        rules = self._completion.rules
-        bulk = len(rules) > len(shape_rules(bulk=False))  # bulk mode has the array shapes' rules
         finished = {
             f"finished{n}": aws_cloudwatch.Metric(
                 namespace="AWS/Events",
@@ -87,7 +85,9 @@ class PipelineMetrics(Construct):
                 period=period,
                 statistic=aws_cloudwatch.Stats.SUM,
             )
-            for n, (rule, shape) in enumerate(zip(rules, shape_rules(bulk), strict=True))
+            for n, (rule, shape) in enumerate(
+                zip(self._completion.rules, self._completion.shape_rules, strict=True)
+            )
             if shape.message.job_type in _FINISHED_JOB_TYPES
         }
         return aws_cloudwatch.MathExpression(

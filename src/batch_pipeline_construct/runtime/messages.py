@@ -49,6 +49,9 @@ JOB_MESSAGE_FIELDS = {
     "statusReason": "Batch's reason for the status (string), or null when the event has none",
     "exitCode": "the container's exit code (number), or null when no container exit was "
     "recorded (a job that failed before it started, an array parent)",
+    "logGroup": "the CloudWatch Logs group every job of the pipeline writes to",
+    "logStreamName": "the job's log stream in logGroup (its last attempt's), or an empty string "
+    "when it has none (a job that never started a container, an array parent)",
     "jobId": "the Batch job ID",
     "jobName": "the Batch job name",
     "jobQueue": "the job queue's ARN",

@@ -79,6 +79,7 @@ def _event(
     status_reason: str | None = None,
     exit_code: int | None = None,
     container_reason: str | None = None,
+    log_stream: str | None = None,
     parameters: dict[str, str] | None = None,
     array_properties: dict[str, Any] | None = None,
     job_id: str = "4c7599ae-0a82-49aa-ba5a-4727fcce14a8",
@@ -94,6 +95,8 @@ def _event(
         detail["container"]["exitCode"] = exit_code
     if container_reason is not None:
         detail["container"]["reason"] = container_reason
+    if log_stream is not None:
+        detail["container"]["logStreamName"] = log_stream
     if array_properties is not None:
         detail["arrayProperties"] = array_properties
     return event
@@ -101,13 +104,28 @@ def _event(
 
 _ESSENTIAL_EXITED = "Essential container in task exited"
 _PULL_FAILED = "CannotPullContainerError: pull image manifest has been retried 5 time(s)"
+_NEVER_PLACED = (
+    "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU)"
+    " is higher than that can be met by the CE(s) attached to the job queue."
+)
+_HOST_TERMINATED = "Host EC2 (instance i-0f1e2d3c4b5a69788) terminated."
+LOG_STREAM = "job/Default/9b1c6f0e2d7a4c55b8e3f1a2d4c6e8f0"
+"""The log stream Batch names when a job's container reaches RUNNING."""
 
 FINISHED_EVENTS: dict[str, dict[str, Any]] = {
     "file-succeeded": _event(
-        "SUCCEEDED", status_reason=_ESSENTIAL_EXITED, exit_code=0, parameters=_FILE_PARAMETERS
+        "SUCCEEDED",
+        status_reason=_ESSENTIAL_EXITED,
+        exit_code=0,
+        log_stream=LOG_STREAM,
+        parameters=_FILE_PARAMETERS,
     ),
     "file-failed": _event(
-        "FAILED", status_reason=_ESSENTIAL_EXITED, exit_code=2, parameters=_FILE_PARAMETERS
+        "FAILED",
+        status_reason=_ESSENTIAL_EXITED,
+        exit_code=2,
+        log_stream=LOG_STREAM,
+        parameters=_FILE_PARAMETERS,
     ),
     "file-failed-before-starting": _event(
         "FAILED",
@@ -116,7 +134,15 @@ FINISHED_EVENTS: dict[str, dict[str, Any]] = {
         parameters=_FILE_PARAMETERS,
     ),
     "file-failed-without-any-reason": _event("FAILED", parameters=_FILE_PARAMETERS),
-    "file-exit-code-without-reason": _event("FAILED", exit_code=1, parameters=_FILE_PARAMETERS),
+    "file-exit-code-without-reason": _event(
+        "FAILED", exit_code=1, log_stream=LOG_STREAM, parameters=_FILE_PARAMETERS
+    ),
+    "file-cancelled-while-runnable": _event(
+        "FAILED", status_reason=_NEVER_PLACED, parameters=_FILE_PARAMETERS
+    ),
+    "file-host-terminated-while-running": _event(
+        "FAILED", status_reason=_HOST_TERMINATED, log_stream=LOG_STREAM, parameters=_FILE_PARAMETERS
+    ),
     "file-reason-with-quotes": _event(
         "FAILED",
         status_reason='Job attempt "2" exceeded its timeout',
@@ -140,6 +166,7 @@ FINISHED_EVENTS: dict[str, dict[str, Any]] = {
         "SUCCEEDED",
         status_reason=_ESSENTIAL_EXITED,
         exit_code=0,
+        log_stream=LOG_STREAM,
         parameters={"manifestUri": MANIFEST_URI},
         array_properties={"index": 0},
         job_id="4c7599ae-0a82-49aa-ba5a-4727fcce14a8:0",
@@ -148,6 +175,7 @@ FINISHED_EVENTS: dict[str, dict[str, Any]] = {
         "FAILED",
         status_reason=_ESSENTIAL_EXITED,
         exit_code=1,
+        log_stream=LOG_STREAM,
         parameters={"manifestUri": MANIFEST_URI},
         array_properties={"index": 2},
         job_id="4c7599ae-0a82-49aa-ba5a-4727fcce14a8:2",
@@ -171,6 +199,7 @@ NOT_PUBLISHED_EVENTS: dict[str, dict[str, Any]] = {
         queue=OTHER_QUEUE_ARN,
         status_reason=_ESSENTIAL_EXITED,
         exit_code=1,
+        log_stream=LOG_STREAM,
         parameters=_FILE_PARAMETERS,
     ),
 }

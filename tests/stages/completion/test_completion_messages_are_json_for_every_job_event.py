@@ -1,5 +1,9 @@
 """Every finished job's event becomes exactly one completion message: JSON with the documented schema.
 
+A failed job's message says where its log is (the job log group and the event's log stream), and a
+job that never started a container (cancelled while RUNNABLE, image pull failed) is still
+published, with an empty log stream.
+
 The completion rules of a synthesized pipeline are run, with EventBridge's documented pattern and
 input-transformer semantics (``eventbridge_semantics``), on AWS's sample ``Batch Job State
 Change`` event set to every shape the pipeline's jobs produce (``batch_job_events``).
@@ -9,7 +13,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
@@ -17,11 +20,13 @@ from aws_cdk.assertions import Template
 from batch_pipeline_construct import BulkOptions
 from tests.stages.completion.batch_job_events import (
     FINISHED_EVENTS,
+    LOG_STREAM,
     NOT_PUBLISHED_EVENTS,
     QUEUE_ARN,
 )
-from tests.stages.completion.eventbridge_semantics import matches, resolve_path, transform
-from tests.support.pipeline_builders import only, resources, template_of
+from tests.stages.completion.deployed_rules import LOG_GROUP, messages_for
+from tests.stages.completion.eventbridge_semantics import resolve_path, transform
+from tests.support.pipeline_builders import template_of
 
 # The README's "Completion messages" schema: field -> the JSON types it may hold.
 _SCHEMA: dict[str, tuple[type, ...]] = {
@@ -30,6 +35,8 @@ _SCHEMA: dict[str, tuple[type, ...]] = {
     "status": (str,),
     "statusReason": (str, type(None)),
     "exitCode": (int, type(None)),
+    "logGroup": (str,),
+    "logStreamName": (str,),
     "jobId": (str,),
     "jobName": (str,),
     "jobQueue": (str,),
@@ -47,43 +54,6 @@ _NAMED_BY_JOB_TYPE = {
 }
 
 
-def _with_queue_arn(value: Any, queue_id: str) -> Any:
-    """The pattern with the queue's ``Fn::GetAtt`` replaced by the ARN the events carry."""
-    if value == {"Fn::GetAtt": [queue_id, "JobQueueArn"]}:
-        return QUEUE_ARN
-    if isinstance(value, dict):
-        return {k: _with_queue_arn(v, queue_id) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_queue_arn(v, queue_id) for v in value]
-    return value
-
-
-def _topic_rules(template: Template) -> list[dict[str, Any]]:
-    """The completion rules, as (pattern, target) pairs, with the queue ARN the events carry."""
-    queue_id, _ = only(template, "AWS::Batch::JobQueue")
-    topic_id, _ = only(template, "AWS::SNS::Topic")
-    rules = []
-    for rule in resources(template, "AWS::Events::Rule").values():
-        (target,) = rule["Properties"]["Targets"]
-        if target["Arn"] == {"Ref": topic_id}:
-            rules.append(
-                {
-                    "pattern": _with_queue_arn(rule["Properties"]["EventPattern"], queue_id),
-                    "transformer": target["InputTransformer"],
-                }
-            )
-    return rules
-
-
-def _published(template: Template, event: dict[str, Any]) -> list[str]:
-    """What the topic receives for ``event``: one text per matching rule."""
-    return [
-        transform(rule["transformer"]["InputPathsMap"], rule["transformer"]["InputTemplate"], event)
-        for rule in _topic_rules(template)
-        if matches(rule["pattern"], event)
-    ]
-
-
 @pytest.fixture(scope="module")
 def bulk_template(dockerfile_dir: Path) -> Template:
     """A bulk-mode pipeline: its jobs produce array parents and children too."""
@@ -95,7 +65,7 @@ def test_each_finished_job_is_published_once_as_a_schema_valid_json_object(
     bulk_template: Template, name: str
 ) -> None:
     event = FINISHED_EVENTS[name]
-    published = _published(bulk_template, event)
+    published = messages_for(bulk_template, event)
     assert len(published) == 1, f"{name}: matched {len(published)} rules"
     message = json.loads(published[0])
     assert list(message) == list(_SCHEMA)
@@ -106,6 +76,8 @@ def test_each_finished_job_is_published_once_as_a_schema_valid_json_object(
     assert message["jobId"] == event["detail"]["jobId"]
     assert message["jobQueue"] == QUEUE_ARN
     assert message["time"] == event["time"]
+    assert message["logGroup"] == LOG_GROUP
+    assert message["logStreamName"] == event["detail"]["container"].get("logStreamName", "")
     assert message["statusReason"] == event["detail"].get("statusReason")
     if message["jobType"] != "array":
         assert message["exitCode"] == event["detail"]["container"].get("exitCode")
@@ -121,7 +93,7 @@ def test_each_finished_job_is_published_once_as_a_schema_valid_json_object(
 
 def test_the_job_types_are_what_each_event_is(bulk_template: Template) -> None:
     job_types = {
-        name: json.loads(_published(bulk_template, event)[0])["jobType"]
+        name: json.loads(messages_for(bulk_template, event)[0])["jobType"]
         for name, event in FINISHED_EVENTS.items()
     }
     assert {name for name, job_type in job_types.items() if job_type == "array"} == {
@@ -137,15 +109,15 @@ def test_the_job_types_are_what_each_event_is(bulk_template: Template) -> None:
 def test_a_per_file_pipeline_publishes_each_file_job_once(
     default_template: Template, name: str
 ) -> None:
-    (published,) = _published(default_template, FINISHED_EVENTS[name])
+    (published,) = messages_for(default_template, FINISHED_EVENTS[name])
     assert json.loads(published)["jobType"] == "file"
 
 
 @pytest.mark.parametrize("name", sorted(NOT_PUBLISHED_EVENTS))
-def test_unfinished_jobs_and_other_queues_are_not_published(
+def test_unfinished_jobs_and_other_queues_are_notpublished(
     default_template: Template, name: str
 ) -> None:
-    assert _published(default_template, NOT_PUBLISHED_EVENTS[name]) == []
+    assert messages_for(default_template, NOT_PUBLISHED_EVENTS[name]) == []
 
 
 def test_the_semantics_catch_a_template_naming_a_path_the_event_lacks() -> None:
@@ -158,3 +130,35 @@ def test_the_semantics_catch_a_template_naming_a_path_the_event_lacks() -> None:
     }
     with pytest.raises(json.JSONDecodeError):
         json.loads(transform(paths, template, FINISHED_EVENTS["file-failed-before-starting"]))
+
+
+@pytest.mark.parametrize(
+    "name", ["file-failed", "file-host-terminated-while-running", "array-child-failed"]
+)
+def test_a_failed_job_that_ran_says_where_its_log_is(bulk_template: Template, name: str) -> None:
+    (published,) = messages_for(bulk_template, FINISHED_EVENTS[name])
+    message = json.loads(published)
+
+    assert message["status"] == "FAILED"
+    assert message["statusReason"]
+    assert (message["logGroup"], message["logStreamName"]) == (LOG_GROUP, LOG_STREAM)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "file-cancelled-while-runnable",
+        "file-failed-before-starting",
+        "array-child-failed-before-starting",
+        "array-parent-failed",
+    ],
+)
+def test_a_failed_job_without_a_log_stream_is_still_published_with_its_reason(
+    bulk_template: Template, name: str
+) -> None:
+    event = FINISHED_EVENTS[name]
+    (published,) = messages_for(bulk_template, event)
+    message = json.loads(published)
+
+    assert message["statusReason"] == event["detail"]["statusReason"]
+    assert message["logStreamName"] == ""

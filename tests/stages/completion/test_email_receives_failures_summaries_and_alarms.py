@@ -1,15 +1,18 @@
-"""E-mail subscribers get failures, run summaries and alarms, not one e-mail per success.
+"""E-mail subscribers get failures, run summaries, cost-guard notices and alarms, not every success.
 
 The topic carries every SUCCEEDED and FAILED job; each e-mail subscription has a filter policy on
-the message body, chosen with ``NotificationOptions.email_filter``. The job messages are rendered from the
-synthesized rule's input transformer and published to a topic in moto with the synthesized
-policy, so what SNS delivers is what a subscriber would get.
+the message body, chosen with ``NotificationOptions.email_filter``. For each choice, every kind of
+message the topic carries is published to a topic in moto whose subscriber has the synthesized
+subscription's filter policy and scope, so moto's own SNS filter-policy evaluator (message-body
+scope, ``anything-but``, ``exists``) decides what is delivered. Job messages are what the
+synthesized completion rules make of AWS-shaped Batch events (``deployed_rules``); the alarm is a
+CloudWatch alarm notification in AWS's format.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,50 +21,93 @@ import pytest
 from aws_cdk.assertions import Template
 from moto import mock_aws
 
-from batch_pipeline_construct import EmailNotifications, NotificationOptions
+from batch_pipeline_construct import BulkOptions, EmailNotifications, NotificationOptions
+from batch_pipeline_construct.runtime.messages import COST_GUARD, JOB, KIND, RUN_SUMMARY
+from tests.stages.completion.batch_job_events import FINISHED_EVENTS, LOG_STREAM, QUEUE_ARN
+from tests.stages.completion.deployed_rules import LOG_GROUP, messages_for
 from tests.support.pipeline_builders import resources, template_of
 
+_RUN_SUMMARY = {
+    KIND: RUN_SUMMARY,
+    "runId": "20261124T220000Z-0a1b2c",
+    "files": 3,
+    "succeeded": 2,
+    "failed": 1,
+    "failedFiles": [{"key": "raw/report 2026.csv", "exitCode": 2, "reason": "…", "log": None}],
+    "failedFilesOmitted": 0,
+    "report": "s3://lab-output/_runs/20261124T220000Z-0a1b2c/report.csv",
+}
+_COST_GUARD = {
+    KIND: COST_GUARD,
+    "action": "stopped",
+    "jobQueue": QUEUE_ARN,
+    "reason": "monthly budget reached",
+}
+_ALARM = {
+    "AlarmName": "lab-Pipeline-ArrivalDeadLetters",
+    "AlarmDescription": "Files waiting in the arrival dead-letter queue.",
+    "AWSAccountId": "123456789012",
+    "AlarmConfigurationUpdatedTimestamp": "2026-11-24T09:00:00.000+0000",
+    "NewStateValue": "ALARM",
+    "NewStateReason": "Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).",
+    "StateChangeTime": "2026-11-24T10:05:00.000+0000",
+    "Region": "US East (N. Virginia)",
+    "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:lab-Pipeline-ArrivalDeadLetters",
+    "OldStateValue": "OK",
+    "OKActions": [],
+    "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:lab-Pipeline-Topic"],
+    "InsufficientDataActions": [],
+    "Trigger": {
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Namespace": "AWS/SQS",
+        "StatisticType": "Statistic",
+        "Statistic": "MAXIMUM",
+        "Unit": None,
+        "Dimensions": [{"value": "lab-Pipeline-ArrivalDLQ", "name": "QueueName"}],
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 0.0,
+        "TreatMissingData": "missing",
+        "EvaluateLowSampleCountPercentile": "",
+    },
+}
 
-def _batch_event(status: str) -> dict[str, Any]:
-    return {
-        "time": "2026-11-24T10:00:00Z",
-        "detail": {
-            "status": status,
-            "statusReason": "Essential container in task exited",
-            "jobId": "0a1b",
-            "jobName": "file-report-csv-3f2a9c1d0b",
-            "jobQueue": "arn:aws:batch:us-east-1:123456789012:job-queue/q",
-            "container": {"exitCode": 2, "logStreamName": "job/default/0a1b"},
-            "parameters": {"inputUri": "s3://in/report.csv", "outputUri": "s3://out/report.csv/"},
-            "arrayProperties": {},
-        },
+_FAILURES = {"job FAILED", "job FAILED before it started", "array child FAILED"}
+_NOT_JOBS = {"run summary", "cost guard", "alarm"}
+_EMAILED = {
+    EmailNotifications.FAILURES_AND_SUMMARIES: _FAILURES | _NOT_JOBS,
+    EmailNotifications.SUMMARIES: _NOT_JOBS,
+    EmailNotifications.EVERY_JOB: {"job SUCCEEDED", "array child SUCCEEDED"}
+    | _FAILURES
+    | _NOT_JOBS,
+}
+"""What each choice promises an e-mail subscriber (README, "E-mail")."""
+
+
+def _topic_messages(template: Template) -> dict[str, str]:
+    """Every kind of message the completion topic carries, by name, as published."""
+    jobs = {
+        "job SUCCEEDED": "file-succeeded",
+        "job FAILED": "file-failed",
+        "job FAILED before it started": "file-cancelled-while-runnable",
+        "array child SUCCEEDED": "array-child-succeeded",
+        "array child FAILED": "array-child-failed",
+    }
+    messages = {
+        name: messages_for(template, FINISHED_EVENTS[event])[0] for name, event in jobs.items()
+    }
+    return messages | {
+        "run summary": json.dumps(_RUN_SUMMARY),
+        "cost guard": json.dumps(_COST_GUARD),
+        "alarm": json.dumps(_ALARM),
     }
 
 
-def _value(event: dict[str, Any], path: str) -> Any:
-    value: Any = event
-    for part in path.removeprefix("$.").split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _job_message(template: Template, status: str) -> str:
-    """The message the completion rules publish for a per-file job that ended with ``status``."""
-    rules = template.find_resources("AWS::Events::Rule")
-    (rule,) = [
-        r for logical_id, r in rules.items() if "FileWithStatusReasonWithExitCode" in logical_id
-    ]
-    transformer = rule["Properties"]["Targets"][0]["InputTransformer"]
-    event = _batch_event(status)
-    return re.sub(
-        r"<([\w-]+)>",
-        lambda m: json.dumps(_value(event, transformer["InputPathsMap"][m.group(1)])),
-        transformer["InputTemplate"],
-    )
-
-
-def _delivered(policy: dict[str, Any] | None, messages: list[str]) -> list[str]:
-    """The messages an SQS subscriber with ``policy`` (on the message body) receives."""
+def _delivered(
+    policy: dict[str, Any] | None, scope: str | None, messages: Iterable[str]
+) -> set[str]:
+    """The messages a subscriber with ``policy`` (in ``scope``) receives, by moto's SNS."""
     with mock_aws():
         sns = boto3.client("sns", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
@@ -70,7 +116,7 @@ def _delivered(policy: dict[str, Any] | None, messages: list[str]) -> list[str]:
         arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
         attributes = {"RawMessageDelivery": "true"}
         if policy is not None:
-            attributes |= {"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageBody"}
+            attributes |= {"FilterPolicy": json.dumps(policy), "FilterPolicyScope": str(scope)}
         sns.subscribe(
             TopicArn=topic,
             Protocol="sqs",
@@ -79,8 +125,12 @@ def _delivered(policy: dict[str, Any] | None, messages: list[str]) -> list[str]:
         )
         for message in messages:
             sns.publish(TopicArn=topic, Message=message)
-        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
-        return [m["Body"] for m in received.get("Messages", [])]
+        received: set[str] = set()
+        while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+            received |= {m["Body"] for m in batch}
+            for m in batch:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        return received
 
 
 def _email_policy(template: Template) -> tuple[dict[str, Any] | None, str | None]:
@@ -92,60 +142,70 @@ def _email_policy(template: Template) -> tuple[dict[str, Any] | None, str | None
 
 @pytest.fixture(scope="module")
 def templates(dockerfile_dir: Path) -> dict[EmailNotifications, Template]:
+    """A bulk-mode pipeline per choice: its topic carries array children's messages too."""
     return {
         choice: template_of(
             dockerfile_dir,
+            mode=BulkOptions(),
             notifications=NotificationOptions(emails=["lab@example.org"], email_filter=choice),
         )
         for choice in EmailNotifications
     }
 
 
-def test_job_messages_say_kind_status_file_and_reason(
+def test_the_trial_covers_every_kind_the_topic_carries(
     templates: dict[EmailNotifications, Template],
 ) -> None:
-    message = json.loads(_job_message(templates[EmailNotifications.EVERY_JOB], "FAILED"))
+    messages = _topic_messages(templates[EmailNotifications.EVERY_JOB])
 
-    assert message["kind"] == "job" and message["status"] == "FAILED"
-    assert message["inputUri"] == "s3://in/report.csv"
-    assert message["statusReason"] == "Essential container in task exited"
+    kinds = {json.loads(message).get(KIND) for message in messages.values()}
+    assert kinds == {JOB, RUN_SUMMARY, COST_GUARD, None}  # None: an alarm, in AWS's format
+    assert set(messages) == set().union(*_EMAILED.values())
 
 
-def test_by_default_a_failure_is_emailed_and_a_success_is_not(
+@pytest.mark.parametrize("choice", list(EmailNotifications), ids=lambda c: c.name)
+def test_email_receives_what_its_choice_promises(
+    templates: dict[EmailNotifications, Template], choice: EmailNotifications
+) -> None:
+    template = templates[choice]
+    messages = _topic_messages(template)
+    policy, scope = _email_policy(template)
+
+    delivered = _delivered(policy, scope, messages.values())
+
+    assert {name for name, message in messages.items() if message in delivered} == _EMAILED[choice]
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [EmailNotifications.FAILURES_AND_SUMMARIES, EmailNotifications.SUMMARIES],
+    ids=lambda c: c.name,
+)
+def test_email_policies_filter_on_the_message_body(
+    templates: dict[EmailNotifications, Template], choice: EmailNotifications
+) -> None:
+    _, scope = _email_policy(templates[choice])
+
+    assert scope == "MessageBody"
+
+
+def test_every_job_subscribes_without_a_policy(
+    templates: dict[EmailNotifications, Template],
+) -> None:
+    assert _email_policy(templates[EmailNotifications.EVERY_JOB]) == (None, None)
+
+
+def test_an_emailed_failure_names_the_file_the_reason_and_the_log(
     templates: dict[EmailNotifications, Template],
 ) -> None:
     template = templates[EmailNotifications.FAILURES_AND_SUMMARIES]
     policy, scope = _email_policy(template)
-    succeeded, failed = _job_message(template, "SUCCEEDED"), _job_message(template, "FAILED")
+    failed = _topic_messages(template)["job FAILED"]
 
-    assert scope == "MessageBody"
-    assert _delivered(policy, [succeeded, failed]) == [failed]
+    (delivered,) = _delivered(policy, scope, [failed])
+    message = json.loads(delivered)
 
-
-def test_by_default_messages_without_a_status_are_emailed(
-    templates: dict[EmailNotifications, Template],
-) -> None:
-    # Run summaries, cost guard messages and alarms carry no "status": the policy lets a
-    # message without the field through, as SNS's "exists": false does.
-    policy, _ = _email_policy(templates[EmailNotifications.FAILURES_AND_SUMMARIES])
-
-    assert policy == {"status": [{"anything-but": ["SUCCEEDED"]}, {"exists": False}]}
-
-
-def test_summaries_only_emails_no_job(templates: dict[EmailNotifications, Template]) -> None:
-    template = templates[EmailNotifications.SUMMARIES]
-    policy, _ = _email_policy(template)
-    jobs = [_job_message(template, "SUCCEEDED"), _job_message(template, "FAILED")]
-    summary = json.dumps({"kind": "run-summary", "files": 3, "failed": 1})
-
-    assert policy == {"kind": [{"anything-but": ["job"]}, {"exists": False}]}
-    assert _delivered(policy, [*jobs, summary]) == [summary]
-
-
-def test_every_job_emails_every_message(templates: dict[EmailNotifications, Template]) -> None:
-    template = templates[EmailNotifications.EVERY_JOB]
-    policy, scope = _email_policy(template)
-    jobs = [_job_message(template, "SUCCEEDED"), _job_message(template, "FAILED")]
-
-    assert (policy, scope) == (None, None)
-    assert sorted(_delivered(policy, jobs)) == sorted(jobs)
+    assert message[KIND] == JOB and message["status"] == "FAILED"
+    assert message["inputUri"] == FINISHED_EVENTS["file-failed"]["detail"]["parameters"]["inputUri"]
+    assert message["statusReason"] == "Essential container in task exited"
+    assert (message["logGroup"], message["logStreamName"]) == (LOG_GROUP, LOG_STREAM)
