@@ -59,6 +59,7 @@ def test_a_batch_and_its_top_up_become_one_array_job(bulk: Pipeline) -> None:
         "key": "queued/0 file.csv",
         "versionId": "v1",
         "outputPrefix": "results/queued/0 file.csv/",
+        "size": 1024,
     }
     assert bulk.queued() == []
     assert [reason(m) for m in bulk.dead_letters()] == ["body-not-json"]

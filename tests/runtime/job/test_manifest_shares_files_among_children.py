@@ -186,3 +186,24 @@ def test_packing_settings_reject_what_cannot_work() -> None:
         PackingSettings(files_per_child=0)
     with pytest.raises(ValueError, match="capacity"):
         PackingSettings(capacity=0)
+
+
+def test_an_entry_carries_its_files_size_and_entries_without_one_still_read() -> None:
+    sized = JobContract("in", "big.bam", "out", "big.bam/", input_size=5_000_000_000)
+    plan = plan_manifest([sized, *contracts(1)], "out", PackingSettings(min_children=2))
+
+    document = json.loads(plan.body)
+    assert document["files"][0]["size"] == 5_000_000_000
+    assert "size" not in document["files"][1]
+    manifest = read_manifest(plan.body)
+    assert manifest.contracts[0].environment()["INPUT_SIZE"] == "5000000000"
+    assert "INPUT_SIZE" not in manifest.contracts[1].environment()
+
+
+@pytest.mark.parametrize("size", [-1, "12", 1.5, True])
+def test_an_entry_whose_size_is_not_a_byte_count_is_malformed(size: object) -> None:
+    document = json.loads(plan_manifest(contracts(2), "out", PackingSettings()).body)
+    document["files"][1]["size"] = size
+
+    with pytest.raises(ManifestMalformed, match="entry 1: size"):
+        read_manifest(json.dumps(document).encode())

@@ -34,6 +34,27 @@ class SeededRun:
     failed: list[str]
 
 
+def put_file_record(
+    table: RecordsTable, key: str, version: str, state: str, **attributes: dict[str, str]
+) -> None:
+    """One file's record, in ``state``, for object version ``version`` of ``key``, with any
+    further ``attributes`` (schema name -> DynamoDB value)."""
+    partition_key = schema.record_key(INPUT_BUCKET, key, version_id=version)
+    assert partition_key is not None
+    table.client.put_item(
+        TableName=table.name,
+        Item={
+            schema.PARTITION_KEY: {"S": partition_key},
+            schema.CLAIM_STATUS: {"S": schema.CLAIM_SUBMITTED},
+            schema.BUCKET: {"S": INPUT_BUCKET},
+            schema.OBJECT_KEY: {"S": key},
+            schema.VERSION_ID: {"S": version},
+            schema.STATE: {"S": state},
+            **attributes,
+        },
+    )
+
+
 def key_of(number: int) -> str:
     """The input key of file ``number``."""
     return f"raw/sample-{number:05d}.csv"

@@ -18,6 +18,7 @@ from tests.runtime.operator.seeded_records import (
     RUN,
     STARTED,
     SeededRun,
+    put_file_record,
     seed_run,
     use_records_table,
 )
@@ -225,20 +226,7 @@ def test_a_pipeline_without_a_record_is_told_so(
 def _record(table: RecordsTable, key: str, version: str, state: str) -> None:
     from batch_pipeline_construct.runtime.records import schema
 
-    partition_key = schema.record_key("pipeline-input", key, version_id=version)
-    assert partition_key is not None
-    table.client.put_item(
-        TableName=table.name,
-        Item={
-            schema.PARTITION_KEY: {"S": partition_key},
-            schema.CLAIM_STATUS: {"S": schema.CLAIM_SUBMITTED},
-            schema.BUCKET: {"S": "pipeline-input"},
-            schema.OBJECT_KEY: {"S": key},
-            schema.VERSION_ID: {"S": version},
-            schema.STATE: {"S": state},
-            schema.JOB_ID: {"S": "old-job"},
-        },
-    )
+    put_file_record(table, key, version, state, **{schema.JOB_ID: {"S": "old-job"}})
 
 
 def test_watch_refreshes_until_the_run_has_finished(

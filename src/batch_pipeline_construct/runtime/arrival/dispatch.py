@@ -74,6 +74,7 @@ def contract_for(ref: ObjectRef, settings: ArrivalSettings) -> JobContract:
         output_bucket=settings.output_bucket,
         output_prefix=output_prefix(ref.key, settings.output_root_prefix),
         version_id=ref.version_id,
+        input_size=ref.size,
     )
 
 

@@ -9,6 +9,9 @@ reading and writing S3:
     ``s3://INPUT_BUCKET/INPUT_KEY``.
 ``INPUT_VERSION_ID``
     the object version, only when the input bucket is versioned.
+``INPUT_SIZE``
+    the object's size in bytes, as a decimal string (from the S3 event notification), so a job
+    can choose to stream a file that would not fit on its disk; left out when unknown.
 ``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``
     where results go; the prefix is the output root prefix, the input key and ``/``, or, when
     that would be longer than :data:`MAX_OUTPUT_PREFIX_BYTES`, the root prefix, the key's
@@ -24,8 +27,8 @@ reading and writing S3:
     container; set only when shared data is configured.
 
 The same facts are attached to the job as Batch ``parameters`` (``inputBucket``, ``inputKey``,
-``inputUri``, ``outputUri`` and ``versionId``), so ``DescribeJobs`` and the job state change
-events tell which file a job was for.
+``inputUri``, ``outputUri``, ``versionId`` and ``inputSize``), so ``DescribeJobs`` and the job
+state change events tell which file a job was for.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ __all__ = [
     "ARRAY_INDEX",
     "MANIFEST_URI",
     "CONTRACT_VARIABLES",
+    "INPUT_SIZE",
+    "INPUT_SIZE_PARAMETER",
     "INPUT_URI_PARAMETER",
     "MANIFEST_URI_PARAMETER",
     "OUTPUT_URI_PARAMETER",
@@ -57,6 +62,7 @@ CONTRACT_VARIABLES = (
     "INPUT_KEY",
     "INPUT_URI",
     "INPUT_VERSION_ID",
+    "INPUT_SIZE",
     "OUTPUT_BUCKET",
     "OUTPUT_PREFIX",
     "OUTPUT_URI",
@@ -67,6 +73,10 @@ CONTRACT_VARIABLES = (
 )
 """Every environment variable name the contract can set."""
 
+INPUT_SIZE = "INPUT_SIZE"
+"""Environment variable of the contract: the input object's size in bytes (a decimal string)."""
+INPUT_SIZE_PARAMETER = "inputSize"
+"""Batch job parameter of a per-file job: the input object's size in bytes."""
 INPUT_URI_PARAMETER = "inputUri"
 """Batch job parameter of a per-file job: the input object's ``s3://`` URI."""
 OUTPUT_URI_PARAMETER = "outputUri"
@@ -126,6 +136,8 @@ class JobContract:
     """The key prefix results go under (ends with ``/``)."""
     version_id: str | None = None
     """The input object's version, when known."""
+    input_size: int | None = None
+    """The input object's size in bytes, when known."""
 
     @property
     def input_uri(self) -> str:
@@ -152,6 +164,8 @@ class JobContract:
         }
         if self.version_id is not None:
             env["INPUT_VERSION_ID"] = self.version_id
+        if self.input_size is not None:
+            env[INPUT_SIZE] = str(self.input_size)
         return env
 
     def parameters(self) -> dict[str, str]:
@@ -164,6 +178,8 @@ class JobContract:
         }
         if self.version_id is not None:
             params["versionId"] = self.version_id
+        if self.input_size is not None:
+            params[INPUT_SIZE_PARAMETER] = str(self.input_size)
         return params
 
     def job_name(self, prefix: str) -> str:

@@ -4,13 +4,17 @@ A manifest is a JSON object in S3::
 
     {"version": 2, "count": 5, "children": 2, "parallelism": 1, "maxFileAttempts": 3,
      "outputBucket": "out",
-     "files": [{"bucket": "in", "key": "a.csv", "versionId": null, "outputPrefix": "a.csv/"},
+     "files": [{"bucket": "in", "key": "a.csv", "versionId": null, "outputPrefix": "a.csv/",
+                "size": 1024},
                ...]}
 
 Child ``i`` of the array job (``AWS_BATCH_JOB_ARRAY_INDEX`` = ``i``, from 0 to ``children - 1``)
 processes the entries ``start(i) .. start(i + 1) - 1``, where ``start(i) = i * count // children``
 (so the children's shares differ by one file at most), running the command once per file, up to
 ``parallelism`` files side by side, each up to ``maxFileAttempts`` times (see :mod:`.exit_codes`).
+
+An entry's ``size`` (the object's size in bytes, ``INPUT_SIZE`` in the file's contract) is
+left out when unknown, and manifests written before it existed are read as they are.
 
 Version 1 manifests (no ``children``: one file per child) are still read.
 
@@ -172,15 +176,7 @@ def plan_manifest(
         "parallelism": packing.parallelism,
         "maxFileAttempts": packing.max_file_attempts,
         "outputBucket": output_bucket,
-        "files": [
-            {
-                "bucket": contract.input_bucket,
-                "key": contract.input_key,
-                "versionId": contract.version_id,
-                "outputPrefix": contract.output_prefix,
-            }
-            for contract in contracts
-        ],
+        "files": [_entry(contract) for contract in contracts],
     }
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     return ManifestPlan(body=body, array_size=children, count=len(contracts))
@@ -261,6 +257,18 @@ def _child_of(file_index: int, count: int, children: int) -> int:
     return ((file_index + 1) * children - 1) // count
 
 
+def _entry(contract: JobContract) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "bucket": contract.input_bucket,
+        "key": contract.input_key,
+        "versionId": contract.version_id,
+        "outputPrefix": contract.output_prefix,
+    }
+    if contract.input_size is not None:
+        entry["size"] = contract.input_size
+    return entry
+
+
 def _contract(entry: Any, n: int, output_bucket: str) -> JobContract:
     fields = ("bucket", "key", "outputPrefix")
     if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in fields):
@@ -268,12 +276,16 @@ def _contract(entry: Any, n: int, output_bucket: str) -> JobContract:
     version_id = entry.get("versionId")
     if version_id is not None and not isinstance(version_id, str):
         raise ManifestMalformed(f"entry {n}: versionId is not a string")
+    size = entry.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise ManifestMalformed(f"entry {n}: size is {size!r}, not a whole number of bytes")
     return JobContract(
         input_bucket=entry["bucket"],
         input_key=entry["key"],
         output_bucket=output_bucket,
         output_prefix=entry["outputPrefix"],
         version_id=version_id,
+        input_size=size,
     )
 
 

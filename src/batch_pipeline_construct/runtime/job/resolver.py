@@ -4,7 +4,7 @@ The protocol, so that one container image serves both modes:
 
 * Per-file job: the arrival function sets the contract variables (``INPUT_BUCKET``,
   ``INPUT_KEY``, ``INPUT_URI``, ``OUTPUT_BUCKET``, ``OUTPUT_PREFIX``, ``OUTPUT_URI``, their legacy
-  names and, when known, ``INPUT_VERSION_ID``; see :mod:`.contract`) in the job's environment.
+  names and, when known, ``INPUT_VERSION_ID`` and ``INPUT_SIZE``; see :mod:`.contract`) in the job's environment.
   The command runs once with them.
 * Array child (bulk mode): the job's environment has ``MANIFEST_URI`` (``s3://bucket/key`` of a
   manifest, see :mod:`.manifest`) and AWS Batch sets ``AWS_BATCH_JOB_ARRAY_INDEX``. The child's

@@ -11,6 +11,7 @@ again) is skipped. ``reprocess --force`` is the way to run again files that did 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -72,6 +73,25 @@ def ref_of(record: FileRecord) -> ObjectRef:
     )
 
 
+def with_size(ref: ObjectRef) -> ObjectRef:
+    """``ref`` with its object's size (``INPUT_SIZE`` of its job), which a file record does not
+    keep: one HeadObject. A version gone or unreadable (any 4xx) keeps no size: its job then
+    fails as it would have without one."""
+    from botocore.exceptions import ClientError
+
+    s3 = clients.s3()
+    try:
+        if ref.version_id is None:
+            head = s3.head_object(Bucket=ref.bucket, Key=ref.key)
+        else:
+            head = s3.head_object(Bucket=ref.bucket, Key=ref.key, VersionId=ref.version_id)
+    except ClientError as error:
+        if 400 <= error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) < 500:
+            return ref
+        raise
+    return dataclasses.replace(ref, size=head.get("ContentLength"))
+
+
 def records_of_keys(
     table: RecordsTable, settings: ArrivalSettings, keys: list[str]
 ) -> list[tuple[ObjectRef, FileRecord | None]]:
@@ -131,7 +151,7 @@ def retry(
         elif record is not None and not reopen(table, ref, states=states, now=moment):
             result.skipped["no longer failed"] += 1
         else:
-            chosen.append(ref)
+            chosen.append(ref if ref.size is not None else with_size(ref))
     result.submitted = submit_files(
         chosen, settings, bucket=bucket, progress=progress, workers=workers, log=log
     )
