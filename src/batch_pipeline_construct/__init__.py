@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         PackingOptions,
         PerFileOptions,
         RecordOptions,
+        SharedDataOptions,
         TriggerOptions,
     )
     from .pipeline import BatchFilePipeline
@@ -45,6 +46,7 @@ __all__ = [
     "PerFileOptions",
     "PipelineConfigurationError",
     "RecordOptions",
+    "SharedDataOptions",
     "TriggerOptions",
 ]
 

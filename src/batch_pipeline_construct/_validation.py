@@ -22,6 +22,7 @@ from .options import (
     JobOptions,
     NotificationOptions,
     PerFileOptions,
+    SharedDataOptions,
     TriggerOptions,
 )
 from .runtime.job.contract import MAX_OUTPUT_ROOT_PREFIX_BYTES
@@ -43,6 +44,7 @@ def validate_props(
     vpc: aws_ec2.IVpc | None,
     completion_topic: aws_sns.ITopic | None,
     cost_guard: CostGuardOptions | None = None,
+    shared_data: SharedDataOptions | None = None,
 ) -> None:
     """Raise one :class:`PipelineConfigurationError` listing every wrong prop, if any."""
     bulk = mode if isinstance(mode, BulkOptions) else None
@@ -59,6 +61,8 @@ def validate_props(
     ]
     if cost_guard is not None:
         checks.append(cost_guard.validate)
+    if shared_data is not None:
+        checks += [shared_data.validate, lambda: _validate_shared_data_vpc(shared_data, vpc)]
     if bulk is not None:
         checks.append(lambda: bulk.packing.validate(job))
     if _same_bucket(input_bucket, output_bucket):
@@ -96,6 +100,16 @@ def _validate_subnets(compute: ComputeOptions, vpc: aws_ec2.IVpc | None) -> None
             "compute.subnets",
             compute.subnets,
             "subnets can only be chosen in a VPC you pass as vpc",
+        )
+
+
+def _validate_shared_data_vpc(shared_data: SharedDataOptions, vpc: aws_ec2.IVpc | None) -> None:
+    if shared_data.file_system is not None and vpc is None:
+        raise PipelineConfigurationError(
+            "shared_data.file_system",
+            shared_data.file_system.node.path,
+            "a file system of the VPC the jobs run in: pass that VPC as vpc (a new VPC would "
+            "have no mount target of it)",
         )
 
 

@@ -8,12 +8,13 @@ value and what AWS allows, so a mistake surfaces at ``cdk synth`` instead of mid
 from __future__ import annotations
 
 import enum
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
 
-from aws_cdk import Duration, Size, aws_ec2, aws_kms, aws_s3, aws_sns
+from aws_cdk import Duration, Size, aws_ec2, aws_efs, aws_kms, aws_s3, aws_sns
 
 from .errors import PipelineConfigurationError
 from .runtime import settings
@@ -309,6 +310,105 @@ def _describe_mib(values: Sequence[int]) -> str:
     if len(values) > 3 and all(b - a == step for a, b in pairwise(values)):
         return f"{values[0]} to {values[-1]} MiB in steps of {step} MiB"
     return ", ".join(str(v) for v in values) + " MiB"
+
+
+DEFAULT_SHARED_DATA_MOUNT_PATH = "/mnt/shared"
+"""Where shared data is mounted in the job container unless ``SharedDataOptions.mount_path`` says."""
+
+# Folders of the image a mount must neither hide nor sit in: the system's, the job's scratch
+# space and the job resolver's (see ``_stages/job_image.py``).
+_RESERVED_MOUNT_PATHS = (
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/opt/batch-pipeline",
+    "/proc",
+    "/sbin",
+    "/sys",
+    "/tmp",
+    "/usr",
+)
+
+
+@dataclass(frozen=True)
+class SharedDataOptions:
+    """An Amazon EFS file system mounted into every job: reference data (a genome index, a model,
+    a lookup database) that every job reads and nobody wants to download ten thousand times.
+
+    Jobs mount it through an access point (POSIX user and group 1000) with IAM authorization
+    (the job role) and encryption in transit, on Fargate and EC2; the compute environment's
+    security group is let in on NFS (2049). The mount path reaches every job as
+    ``SHARED_DATA_DIR``.
+    """
+
+    file_system: aws_efs.IFileSystem | None = None
+    """Your file system, in the ``vpc`` you pass the pipeline, imported with its security group
+    (``aws_efs.FileSystem.from_file_system_attributes(..., security_group=...)``). Default: the
+    pipeline creates one in its VPC: encrypted, elastic throughput, no automatic backups, kept or
+    deleted with the stack as ``removal_policy`` says."""
+
+    path: str = "/"
+    """The directory of the file system jobs see (the access point's root); one that does not
+    exist is created, owned by the jobs' user (1000) with mode 755. Default: the file system's
+    root."""
+
+    read_only: bool = True
+    """Mount read-only, and grant the job role ``ClientMount`` only; ``False`` adds
+    ``ClientWrite`` and a writable mount. Default: read-only."""
+
+    mount_path: str = DEFAULT_SHARED_DATA_MOUNT_PATH
+    """Where the file system appears in the job container (``SHARED_DATA_DIR``): absolute, not
+    ``/``, outside the system's folders, ``/tmp`` and ``/opt/batch-pipeline``. Default:
+    ``/mnt/shared``."""
+
+    def validate(self) -> None:
+        """Raise :class:`PipelineConfigurationError` for paths or a file system jobs cannot mount."""
+        for name in ("path", "mount_path"):
+            value = getattr(self, name)
+            if not value.startswith("/") or posixpath.normpath(value) != value or "//" in value:
+                raise PipelineConfigurationError(
+                    f"shared_data.{name}",
+                    value,
+                    "an absolute path without '.', '..' or a trailing '/', e.g. '/reference'",
+                )
+        clash = [
+            reserved
+            for reserved in _RESERVED_MOUNT_PATHS
+            if _within(self.mount_path, reserved) or _within(reserved, self.mount_path)
+        ]
+        if self.mount_path == "/" or clash:
+            raise PipelineConfigurationError(
+                "shared_data.mount_path",
+                self.mount_path,
+                "a folder of its own, such as '/mnt/shared'; not '/' and neither inside nor "
+                "around " + ", ".join(_RESERVED_MOUNT_PATHS),
+            )
+        if self.file_system is None and not self.read_only and self.path == "/":
+            raise PipelineConfigurationError(
+                "shared_data.path",
+                self.path,
+                "a directory such as '/data' when read_only=False: the new file system's root "
+                "belongs to root, and the directory is created writable for the jobs' user",
+            )
+        if self.file_system is not None and not _has_security_group(self.file_system):
+            raise PipelineConfigurationError(
+                "shared_data.file_system",
+                self.file_system.node.path,
+                "a file system with its security group, so jobs can be let in on NFS: import it "
+                "with aws_efs.FileSystem.from_file_system_attributes(..., security_group=...)",
+            )
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _has_security_group(file_system: aws_efs.IFileSystem) -> bool:
+    connections = getattr(file_system, "connections", None)
+    return connections is not None and bool(connections.security_groups)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from aws_cdk import (
     aws_cloudwatch,
     aws_dynamodb,
     aws_ec2,
+    aws_efs,
     aws_events,
     aws_iam,
     aws_lambda,
@@ -51,6 +52,7 @@ from .options import (
     NotificationOptions,
     PerFileOptions,
     RecordOptions,
+    SharedDataOptions,
     TriggerOptions,
 )
 from .runtime.job.manifest import OUTCOMES_FOLDER
@@ -95,6 +97,7 @@ class BatchFilePipeline(Construct):
         log_retention: aws_logs.RetentionDays = aws_logs.RetentionDays.THREE_MONTHS,
         dashboard: bool = False,
         cost_guard: CostGuardOptions | None = None,
+        shared_data: SharedDataOptions | None = None,
     ) -> None:
         """Build the pipeline.
 
@@ -118,6 +121,7 @@ class BatchFilePipeline(Construct):
         :param removal_policy: What happens to buckets, logs and the per-file record table when the stack is deleted. Default: RETAIN.
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
         :param cost_guard: A monthly budget for the pipeline's compute; past its forecast threshold the pipeline stops taking new jobs until resumed. Default: off.
+        :param shared_data: An Amazon EFS file system mounted into every job (read-only by default) through an access point, with IAM authorization and TLS; its mount path reaches jobs as ``SHARED_DATA_DIR``. Default: none.
         :param dashboard: Create a CloudWatch dashboard of the pipeline's metrics ($3 a month beyond an account's first three dashboards). Default: off.
         """
         raise_for_wrong_types(BatchFilePipeline.__init__, locals())
@@ -144,6 +148,7 @@ class BatchFilePipeline(Construct):
             vpc=vpc,
             completion_topic=completion_topic,
             cost_guard=cost_guard,
+            shared_data=shared_data,
         )
         records.validate()
         bulk = mode if isinstance(mode, BulkOptions) else None
@@ -166,6 +171,7 @@ class BatchFilePipeline(Construct):
             vpc_subnets=compute.subnets,
             log_retention=log_retention,
             removal_policy=removal_policy,
+            shared_data=shared_data,
         )
         arrival_path = ArrivalPath(
             self,
@@ -247,6 +253,16 @@ class BatchFilePipeline(Construct):
         """The role of the job containers: reads the input bucket, writes the output bucket."""
         self.job_log_group: aws_logs.ILogGroup = compute_parts.log_group
         """Where jobs' standard output and error go."""
+        shared = compute_parts.shared_data
+        self.shared_file_system: aws_efs.IFileSystem | None = (
+            None if shared is None else shared.file_system
+        )
+        """The file system every job mounts at ``SHARED_DATA_DIR`` (the one passed in
+        ``shared_data``, or the one the pipeline created); None without ``shared_data``."""
+        self.shared_data_access_point: aws_efs.AccessPoint | None = (
+            None if shared is None else shared.access_point
+        )
+        """The access point jobs mount the shared file system through; None without ``shared_data``."""
         self.arrival_function: aws_lambda.Function = arrival_path.function
         """The Lambda that submits a job for each file that arrives."""
         self.arrival_queue: aws_sqs.Queue = arrival_path.queue

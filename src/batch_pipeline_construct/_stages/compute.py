@@ -19,10 +19,12 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..errors import PipelineConfigurationError
-from ..options import ComputeOptions, ComputeType, JobOptions
+from ..options import ComputeOptions, ComputeType, JobOptions, SharedDataOptions
+from ..runtime.job.contract import SHARED_DATA_DIR
 from ..runtime.job.exit_codes import RETRYABLE_EXIT_CODES
 from .job_image import EXCLUDED, staged_build_context
 from .permissions import acknowledge, acknowledge_image_pull
+from .shared_data import SharedData
 
 ManagedComputeEnvironment = (
     aws_batch.FargateComputeEnvironment | aws_batch.ManagedEc2EcsComputeEnvironment
@@ -181,6 +183,7 @@ class PipelineCompute(Construct):
         vpc_subnets: aws_ec2.SubnetSelection | None,
         log_retention: aws_logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        shared_data: SharedDataOptions | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         context, dockerfile = resolve_dockerfile(dockerfile_path)
@@ -193,6 +196,19 @@ class PipelineCompute(Construct):
             else aws_ec2.SubnetSelection()
         )
         has_public_subnets = _selects_public_subnets(self.vpc, subnets)
+        self.shared_data: SharedData | None = (
+            None
+            if shared_data is None
+            else SharedData(
+                self,
+                "SharedData",
+                options=shared_data,
+                vpc=self.vpc,
+                subnets=subnets,
+                removal_policy=removal_policy,
+            )
+        )
+        """The shared file system and the jobs' access point (None without ``shared_data``)."""
 
         self.compute_environment: ManagedComputeEnvironment = self._compute_environment(
             compute, job, subnets
@@ -248,6 +264,8 @@ class PipelineCompute(Construct):
             propagate_tags=True,
         )
         """The job definition; jobs are submitted to its latest active revision."""
+        if self.shared_data is not None:
+            self.shared_data.admit(self.job_role, self.compute_environment, self.job_definition)
 
     def _vpc(
         self, log_retention: aws_logs.RetentionDays, removal_policy: RemovalPolicy
@@ -368,6 +386,12 @@ class PipelineCompute(Construct):
             require_imdsv2=True,
         )
 
+    def _environment(self, job: JobOptions) -> dict[str, str]:
+        """The user's environment, and where shared data is mounted when there is some."""
+        if self.shared_data is None:
+            return dict(job.environment)
+        return {**job.environment, SHARED_DATA_DIR: self.shared_data.options.mount_path}
+
     def _container(
         self, compute: ComputeOptions, job: JobOptions, has_public_subnets: bool
     ) -> aws_batch.IEcsContainerDefinition:
@@ -383,7 +407,8 @@ class PipelineCompute(Construct):
             "cpu": job.vcpus,
             "memory": job.memory,
             "command": list(job.command) if job.command is not None else None,
-            "environment": dict(job.environment) or None,
+            "environment": self._environment(job) or None,
+            "volumes": None if self.shared_data is None else [self.shared_data.volume()],
             "job_role": self.job_role,
             "execution_role": execution_role,
             "logging": aws_ecs.LogDriver.aws_logs(stream_prefix="job", log_group=self.log_group),

@@ -49,6 +49,7 @@ __all__ = [
     "JOB_NAME_PATTERN",
     "MAX_OUTPUT_PREFIX_BYTES",
     "MAX_OUTPUT_ROOT_PREFIX_BYTES",
+    "SHARED_DATA_DIR",
     "JobContract",
     "job_name",
     "output_prefix",
@@ -56,6 +57,9 @@ __all__ = [
 
 JOB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 """What AWS Batch accepts as a job name."""
+
+SHARED_DATA_DIR = "SHARED_DATA_DIR"
+"""Environment variable of every job when shared data is configured: where it is mounted."""
 
 CONTRACT_VARIABLES = (
     "INPUT_BUCKET",
@@ -69,7 +73,7 @@ CONTRACT_VARIABLES = (
     "S3_INPUT_BUCKET",
     "S3_INPUT_OBJECT",
     "S3_OUTPUT_BUCKET",
-    "SHARED_DATA_DIR",
+    SHARED_DATA_DIR,
 )
 """Every environment variable name the contract can set."""
 

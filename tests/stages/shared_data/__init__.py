@@ -1,0 +1,1 @@
+"""Tests of ``_stages/shared_data.py``."""
