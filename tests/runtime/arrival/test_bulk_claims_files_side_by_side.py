@@ -24,14 +24,15 @@ from tests.runtime.runtime_pipeline import (
 )
 
 
-def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:
-    """A fault that raises nothing: the first ``barrier.parties`` calls wait for each other."""
+def _meet_at(barrier: threading.Barrier, met: list[bool], after: int = 0) -> Any:
+    """A fault that raises nothing: the ``barrier.parties`` calls after the first ``after``
+    wait for each other."""
     entered = itertools.count()
     lock = threading.Lock()
 
     def fault(_: dict[str, Any]) -> None:
         with lock:
-            waits = next(entered) < barrier.parties
+            waits = after <= next(entered) < after + barrier.parties
         if waits:
             try:
                 barrier.wait()
@@ -43,20 +44,26 @@ def _meet_at(barrier: threading.Barrier, met: list[bool]) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("client", "operation"),
+    ("client", "operation", "after"),
     [
-        ("dynamodb", "dynamodb.UpdateItem"),
-        ("sqs", "sqs.ReceiveMessage"),
-        ("sqs", "sqs.DeleteMessageBatch"),
+        ("dynamodb", "dynamodb.UpdateItem", 0),
+        ("sqs", "sqs.ReceiveMessage", 1),  # the top-up's first round is one call
+        ("sqs", "sqs.DeleteMessageBatch", 0),
     ],
 )
-def test_table_and_queue_calls_overlap(bulk: Pipeline, client: str, operation: str) -> None:
+def test_table_and_queue_calls_overlap(
+    bulk: Pipeline, client: str, operation: str, after: int
+) -> None:
     # Two calls can only both pass the barrier if they are in flight at the same time; run one
     # after the other, the first would wait out the timeout and break it.
     met: list[bool] = []
     for n in range(30):
         bulk.send(s3_body(s3_record(f"queued/{n}.csv", version_id="v1")))
-    inject(getattr(clients, client)(), operation, _meet_at(threading.Barrier(2, timeout=10), met))
+    inject(
+        getattr(clients, client)(),
+        operation,
+        _meet_at(threading.Barrier(2, timeout=10), met, after),
+    )
     event = sqs_event(*(s3_body(s3_record(f"in/{n}.csv", version_id="v1")) for n in range(6)))
 
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}

@@ -102,6 +102,36 @@ def test_the_top_up_stops_at_the_maximum(bulk: Pipeline) -> None:
     assert len(bulk.queued()) == 8
 
 
+def test_a_nearly_empty_queue_costs_one_receive(bulk: Pipeline) -> None:
+    receives = inject(clients.sqs(), "sqs.ReceiveMessage", lambda _: None)
+    for n in range(3):
+        bulk.send(s3_body(s3_record(f"q/{n}.csv")))
+
+    handler(
+        sqs_event(s3_body(s3_record("e/0.csv")), s3_body(s3_record("e/1.csv"))), LambdaContext()
+    )
+
+    [job] = bulk.jobs()
+    assert job["parameters"]["count"] == "5"
+    assert len(receives) == 2  # one short answer, then one empty
+
+
+def test_the_top_up_doubles_its_receives_while_they_come_back_full(bulk: Pipeline) -> None:
+    bulk.configure(**{settings.BULK_MAX_FILES: "1000"})
+    receives = inject(clients.sqs(), "sqs.ReceiveMessage", lambda _: None)
+    for n in range(100):
+        bulk.send(s3_body(s3_record(f"q/{n}.csv")))
+
+    handler(sqs_event(s3_body(s3_record("e/0.csv"))), LambdaContext())
+
+    [job] = bulk.jobs()
+    assert job["parameters"]["count"] == "101"
+    # Rounds of 1, 2, 4 and 8 calls while they come back full, then at most 6 (three came back
+    # full) that find the queue empty; 32 calls a round would take 64.
+    assert len(receives) <= 1 + 2 + 4 + 8 + 6
+    assert bulk.queued() == []
+
+
 def test_files_already_submitted_are_left_out(bulk: Pipeline) -> None:
     body = s3_body(s3_record("seen.csv", version_id="v1"))
     handler(sqs_event(body), LambdaContext())

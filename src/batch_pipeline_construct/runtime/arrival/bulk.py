@@ -228,20 +228,25 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
 def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
     """Receive more messages into ``collection``; return the handles that can be deleted now.
 
-    Each round asks the queue for what is still missing with several ReceiveMessage calls side
-    by side (SQS returns at most 10 messages a call). The top-up ends when a round brings
-    nothing, time runs low, or a receive fails (for example ``OverLimit``): what was received
-    so far is kept, so a failing top-up neither loses nor delays a file.
+    Each round asks the queue for what is still missing with ReceiveMessage calls side by side
+    (SQS returns at most 10 messages a call): one call in the first round, then twice as many
+    calls as came back full in the round before (up to ``clients.CONCURRENT_CALLS``, at least
+    one). A short answer alone does not end the top-up (short polling samples some of SQS's
+    servers, so a busy queue answers short too); a round that brings nothing does. So a nearly
+    empty queue costs two calls, not dozens, and a burst still fills its array job. The top-up
+    also ends when time runs low or a receive fails (for example ``OverLimit``): what was
+    received so far is kept, so a failing top-up neither loses nor delays a file.
     """
     url = invocation.settings.arrival_queue_url
     sqs = clients.sqs()
     margin = max(TOP_UP_STOP_SECONDS, clients.worst_case_seconds(sqs) + CALL_MARGIN_SECONDS)
     acked: list[str] = []
+    calls = 1
     while (
         url is not None and collection.size < collection.limit and invocation.time_left() > margin
     ):
         missing = collection.limit - collection.size
-        wanted = [10] * (missing // 10) + ([missing % 10] if missing % 10 else [])
+        wanted = ([10] * (missing // 10) + ([missing % 10] if missing % 10 else []))[:calls]
 
         def receive(count: int, queue_url: str = url) -> list[MessageTypeDef] | Exception:
             try:
@@ -252,8 +257,13 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
                 return error
             return response.get("Messages", [])
 
-        rounds = _concurrently(receive, wanted[: clients.CONCURRENT_CALLS])
+        rounds = _concurrently(receive, wanted)
         errors = [result for result in rounds if isinstance(result, Exception)]
+        full = sum(
+            isinstance(batch, list) and len(batch) == count
+            for batch, count in zip(rounds, wanted, strict=True)
+        )
+        calls = min(max(1, 2 * full), clients.CONCURRENT_CALLS)
         messages = [message for batch in rounds if isinstance(batch, list) for message in batch]
         overflow: list[str] = []
         for message in messages:
