@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.examples.example_apps import EXAMPLES
+
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ("minimal", "gpu_spot", "existing_resources")
 pytestmark = pytest.mark.packaging
 
 SYNTHESIZE_EXAMPLES = """
