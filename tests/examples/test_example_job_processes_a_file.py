@@ -20,7 +20,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from batch_pipeline_construct.runtime.job.contract import JobContract, output_prefix
+from batch_pipeline_construct.runtime.job.contract import INPUT_SIZE, JobContract, output_prefix
 from tests.examples.example_apps import EXAMPLES_DIR, load_module
 
 INPUT_BUCKET = "pipeline-input"
@@ -47,7 +47,9 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def _arrive(s3: Any, key: str, body: bytes) -> dict[str, str]:
     """Upload ``body`` as ``key`` and return the environment the pipeline gives its job."""
     s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
-    contract = JobContract(INPUT_BUCKET, key, OUTPUT_BUCKET, output_prefix(key))
+    contract = JobContract(
+        INPUT_BUCKET, key, OUTPUT_BUCKET, output_prefix(key), input_size=len(body)
+    )
     return contract.environment()
 
 
@@ -234,10 +236,6 @@ def _lines(count: int) -> bytes:
     return b"\n".join(b"reading %07d: %s" % (n, b"ACGT" * (n % 13)) for n in range(count))
 
 
-def _sized(environ: dict[str, str], body: bytes) -> dict[str, str]:
-    return {**environ, "INPUT_SIZE": str(len(body))}
-
-
 def _archive_of(s3: Any, summary: dict[str, Any]) -> bytes:
     key = summary["archive"]["uri"].removeprefix(f"s3://{OUTPUT_BUCKET}/")
     stored = s3.get_object(Bucket=OUTPUT_BUCKET, Key=key)
@@ -252,7 +250,7 @@ def test_large_files_job_downloads_a_file_that_fits_its_scratch_and_archives_it(
     compress = _job_script("large_files", "compress.py")
     body = _lines(20_000)  # 0.6 MiB: more than one read chunk
     key = "runs/2024-05/sample 7.fastq"
-    environ = _sized(_arrive(s3, key, body), body)
+    environ = _arrive(s3, key, body)
 
     written = compress.run(environ, s3, scratch=tmp_path)
 
@@ -278,7 +276,7 @@ def test_large_files_job_streams_a_file_its_scratch_cannot_hold_in_multipart_upl
     compress = _job_script("large_files", "compress.py")
     # Random bytes do not compress: the archive is 20 MiB too, three 8 MiB upload parts.
     body = random.Random(14).randbytes(20 * 1024 * 1024)
-    environ = _sized(_arrive(s3, "video/take 3.mov", body), body)
+    environ = _arrive(s3, "video/take 3.mov", body)
 
     summary = _json_object(s3, compress.run(environ, s3, scratch=tmp_path, free=len(body)))
 
@@ -299,7 +297,7 @@ def test_large_files_job_streams_a_file_whose_size_the_contract_does_not_give(
     compress = _job_script("large_files", "compress.py")
     body = b"one line\nand another\n"
     environ = _arrive(s3, "notes.txt", body)
-    environ.pop("INPUT_SIZE", None)
+    del environ[INPUT_SIZE]
 
     summary = _json_object(s3, compress.run(environ, s3, scratch=tmp_path))
 
