@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
+from batch_pipeline_construct.runtime.records.query import RecordsTable
 from tests.runtime.operator.deployed import FUNCTION, deploy_function
+from tests.runtime.operator.seeded_records import use_records_table
 from tests.runtime.runtime_pipeline import Pipeline
 
 
@@ -16,6 +18,12 @@ from tests.runtime.runtime_pipeline import Pipeline
 def function(pipeline: Pipeline) -> str:
     """The arrival function of ``pipeline``, its settings in its environment."""
     return deploy_function(FUNCTION, dict(pipeline.environ))
+
+
+@pytest.fixture
+def table(pipeline: Pipeline) -> RecordsTable:
+    """The pipeline's file-records table, added to the settings of functions deployed after it."""
+    return use_records_table(pipeline)
 
 
 @pytest.fixture

@@ -20,17 +20,11 @@ from tests.runtime.operator.seeded_records import (
     SeededRun,
     put_file_record,
     seed_run,
-    use_records_table,
 )
 from tests.runtime.runtime_pipeline import Pipeline, environment
 
 FILES = 500
 FAILED = set(random.Random(37).sample(range(FILES), 37))
-
-
-@pytest.fixture
-def table(pipeline: Pipeline) -> RecordsTable:
-    return use_records_table(pipeline)
 
 
 @pytest.fixture

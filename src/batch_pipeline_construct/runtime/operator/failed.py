@@ -1,7 +1,9 @@
 """``batch-pipeline failed``: the failed files of a run, with reason, exit code and log link.
 
 The run is the current one (the latest), or ``--run RUN_ID``; ``--keys-only`` prints just the
-input keys, one a line, ready for ``retry --keys-from -``.
+input keys, one a line, ready for ``retry --keys-from -``. The files waiting in the arrival
+dead-letter queue are listed as well (read without consuming them, see :mod:`.dead_letters`);
+``redrive`` sends them back.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from .. import clients
 from ..records import query
 from ..records.model import FileRecord
 from ..records.query import RecordsTable
+from . import dead_letters
+from .dead_letters import DeadLetter
 from .errors import EXIT_OK, OperatorError
 from .file_records import records_table
 from .output import emit, plural
@@ -49,14 +54,20 @@ def describe(record: FileRecord, region: str) -> dict[str, Any]:
     }
 
 
-def render(run_id: str, files: list[dict[str, Any]]) -> str:
-    """The failed files for a person: one line each, the log link under it."""
-    lines = [f"{plural(len(files), 'failed file')} in run {run_id}"]
+def render(run_id: str | None, files: list[dict[str, Any]], dead: list[DeadLetter]) -> str:
+    """The failed files for a person: one line each, the log link under it; then dead letters."""
+    lines = [] if run_id is None else [f"{plural(len(files), 'failed file')} in run {run_id}"]
     for file in files:
         code = "-" if file["exit_code"] is None else str(file["exit_code"])
         lines.append(f"{file['uri']}  exit {code}  {file['reason'] or 'no reason recorded'}")
         if file["log_url"]:
             lines.append(f"    log: {file['log_url']}")
+    if dead:
+        lines.append(
+            f"{plural(len(dead), 'dead letter')} in the arrival dead-letter queue"
+            " (`batch-pipeline redrive` sends them back):"
+        )
+        lines += [f"{letter.uri or '(no file)'}  {letter.reason}" for letter in dead]
     return "\n".join(lines)
 
 
@@ -75,12 +86,26 @@ def register(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The body of ``batch-pipeline failed``."""
-    table = records_table(locate(args).settings)
-    run_id = run_of(table, args.run_id)
-    files = [describe(record, args.aws_region) for record in query.failed_files(table, run_id)]
+    settings = locate(args).settings
+    table = records_table(settings)
+    url = settings.dead_letter_queue_url
+    dead = [] if url is None else dead_letters.peek(clients.sqs(), url, settings.input_bucket)
+    try:
+        run_id: str | None = run_of(table, args.run_id)
+    except OperatorError:
+        if args.run_id is not None or not dead:
+            raise
+        run_id = None  # no run yet, but files wait in the dead-letter queue
+    failed = [] if run_id is None else query.failed_files(table, run_id)
+    files = [describe(record, args.aws_region) for record in failed]
     if args.keys_only and not args.json:
         for file in files:
             print(file["key"])
         return EXIT_OK
-    emit({"run_id": run_id, "failed": files}, render(run_id, files), as_json=args.json)
+    document = {
+        "run_id": run_id,
+        "failed": files,
+        "dead_letters": [letter.as_dict() for letter in dead],
+    }
+    emit(document, render(run_id, files, dead), as_json=args.json)
     return EXIT_OK

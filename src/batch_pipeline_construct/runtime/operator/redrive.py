@@ -25,6 +25,7 @@ from .. import clients
 from ..arrival.dead_letter import REASON_ATTRIBUTE
 from ..settings import ArrivalSettings
 from .arguments import positive_float, positive_int
+from .dead_letters import make_visible
 from .errors import EXIT_INCOMPLETE, EXIT_OK, OperatorError
 from .output import emit, plural
 from .target import locate
@@ -115,7 +116,7 @@ def redrive(
             if movable:
                 kept += _move(client, source, target, movable, result)
     finally:
-        _make_visible(client, source, kept)
+        make_visible(client, source, kept)
     return result
 
 
@@ -169,17 +170,6 @@ def _attributes(message: MessageTypeDef) -> dict[str, MessageAttributeValueTypeD
             attribute["BinaryValue"] = value["BinaryValue"]
         copied[name] = attribute
     return copied
-
-
-def _make_visible(client: SQSClient, url: str, handles: list[str]) -> None:
-    for start in range(0, len(handles), 10):
-        client.change_message_visibility_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                for index, handle in enumerate(handles[start : start + 10])
-            ],
-        )
 
 
 def register(commands: Commands) -> None:

@@ -1,9 +1,13 @@
 """``batch-pipeline status``: where the pipeline's files stand.
 
-Counts by state (of every file in the per-file record, or of one run with ``--run``), the file
-that has waited longest for compute, and the current run's progress: files finished, pace and
-ETA. ``--watch`` refreshes in place on a terminal (a new block every ``--interval`` elsewhere)
-until the run has finished or Ctrl-C.
+Counts by state of the current run's files (or of run ``--run``), read with one ``Query`` of
+the record's by-run index, the file of the run that has waited longest for compute, and the
+run's progress: files finished, pace and ETA. ``--all`` counts every file in the record instead,
+with one paginated ``Scan`` of the table (read page by page, never held whole), which reads the
+whole table and so costs in proportion to it. The arrival dead-letter queue's messages are
+counted too (see :mod:`.dead_letters`: those files have no record of their own). ``--watch``
+refreshes in place on a terminal (a new block every ``--interval`` elsewhere) until the run has
+finished or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .. import clients
 from ..records import query
+from ..records.model import FileRecord
 from ..records.query import RecordsTable
-from ..records.schema import FileState
+from ..records.schema import FINAL_STATES, FileState
+from . import dead_letters
 from .arguments import positive_float
 from .errors import EXIT_OK, OperatorError
 from .file_records import records_table
@@ -32,28 +39,23 @@ DEFAULT_WATCH_INTERVAL_SECONDS = 5.0
 
 
 def status(
-    table: RecordsTable, *, run_id: str | None = None, now: float | None = None
+    table: RecordsTable,
+    *,
+    run_id: str | None = None,
+    every_file: bool = False,
+    dead_letters: int | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """The pipeline's status as a JSON-ready dict (see the module documentation)."""
     moment = time.time() if now is None else now
-    # One read of the files serves both the counts and the oldest waiting file.
-    records = list(
-        query.file_records(table) if run_id is None else query.files_of_run(table, run_id)
-    )
-    counts = dict.fromkeys(FileState, 0)
-    for record in records:
-        counts[record.state] += 1
-    waiting = [
-        record
-        for record in records
-        if record.state in query.WAITING_STATES and record.waiting_since is not None
-    ]
-    oldest = min(waiting, key=lambda record: record.waiting_since or 0.0, default=None)
     run = query.get_run(table, run_id) if run_id is not None else query.current_run(table)
+    run_records: Iterable[FileRecord] = () if run is None else query.files_of_run(table, run.run_id)
+    counts, oldest = _tally(query.file_records(table) if every_file else run_records)
     document: dict[str, Any] = {
-        "scope": "run" if run_id is not None else "all",
+        "scope": "all" if every_file else "run",
         "counts": {state.value: counts[state] for state in FileState},
         "oldest_waiting": None,
+        "dead_letters_waiting": dead_letters,
         "run": None,
     }
     if oldest is not None and oldest.waiting_since is not None:
@@ -63,15 +65,13 @@ def status(
             "waiting_seconds": max(0.0, moment - oldest.waiting_since),
         }
     if run is not None:
-        progress = query.run_progress(table, run.run_id, now=moment)
+        run_counts = _tally(run_records)[0] if every_file else counts
+        progress = query.progress_of(run, run_counts, now=moment)
         document["run"] = {
             "run_id": run.run_id,
-            "files": sum(progress.counts.values()),
-            "finished": sum(
-                progress.counts[s]
-                for s in (FileState.SUCCEEDED, FileState.FAILED, FileState.DEAD_LETTERED)
-            ),
-            "failed": progress.counts[FileState.FAILED],
+            "files": sum(run_counts.values()),
+            "finished": sum(run_counts[state] for state in FINAL_STATES),
+            "failed": run_counts[FileState.FAILED],
             "files_per_minute": progress.files_per_minute,
             "eta_seconds": progress.eta_seconds,
             "report_uri": run.report_uri,
@@ -79,9 +79,22 @@ def status(
     return document
 
 
+def _tally(records: Iterable[FileRecord]) -> tuple[dict[FileState, int], FileRecord | None]:
+    """Files by state, and the one that has waited longest for compute, in one pass."""
+    counts = dict.fromkeys(FileState, 0)
+    oldest: FileRecord | None = None
+    for record in records:
+        counts[record.state] += 1
+        since = record.waiting_since
+        if record.state in query.WAITING_STATES and since is not None:
+            if oldest is None or since < (oldest.waiting_since or 0.0):
+                oldest = record
+    return counts, oldest
+
+
 def render(document: dict[str, Any]) -> str:
     """The status for a person."""
-    title = "files of the run" if document["scope"] == "run" else "files in the record"
+    title = "files of the run" if document["scope"] == "run" else "files in the record (all runs)"
     counts: dict[str, int] = document["counts"]
     width = max(len(state) for state in counts)
     lines = [f"{title}:"]
@@ -94,6 +107,11 @@ def render(document: dict[str, Any]) -> str:
         )
     else:
         lines.append("oldest waiting: none")
+    if document["dead_letters_waiting"]:
+        lines.append(
+            f"dead letters waiting: {document['dead_letters_waiting']:,}"
+            " (`batch-pipeline failed` lists their files, `batch-pipeline redrive` sends them back)"
+        )
     run = document["run"]
     if run is None:
         lines.append("run: none yet")
@@ -158,8 +176,15 @@ def register(commands: Commands) -> None:
         help="counts by state, the oldest waiting file, the current run's pace and ETA",
         run=run,
     )
-    parser.add_argument(
-        "--run", dest="run_id", metavar="RUN_ID", help="one run's files (default: every file)"
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--run", dest="run_id", metavar="RUN_ID", help="this run's files (default: the current run)"
+    )
+    which.add_argument(
+        "--all",
+        dest="every_file",
+        action="store_true",
+        help="count every file of every run (scans the whole record)",
     )
     parser.add_argument("--watch", action="store_true", help="refresh until the run is done")
     parser.add_argument(
@@ -173,17 +198,26 @@ def register(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The body of ``batch-pipeline status``."""
-    table = records_table(locate(args).settings)
+    settings = locate(args).settings
+    table = records_table(settings)
     if args.run_id is not None and query.get_run(table, args.run_id) is None:
         raise OperatorError(f"no run {args.run_id!r} in the pipeline's record")
+
+    def read() -> dict[str, Any]:
+        url = settings.dead_letter_queue_url
+        return status(
+            table,
+            run_id=args.run_id,
+            every_file=args.every_file,
+            dead_letters=None if url is None else dead_letters.waiting(clients.sqs(), url),
+        )
+
     if args.watch:
         try:
-            watch(
-                lambda: status(table, run_id=args.run_id), interval=args.interval, as_json=args.json
-            )
+            watch(read, interval=args.interval, as_json=args.json)
         except KeyboardInterrupt:
             pass
         return EXIT_OK
-    document = status(table, run_id=args.run_id)
+    document = read()
     emit(document, render(document), as_json=args.json)
     return EXIT_OK

@@ -32,6 +32,7 @@ __all__ = [
     "get_run",
     "list_runs",
     "oldest_waiting",
+    "progress_of",
     "run_progress",
 ]
 
@@ -157,7 +158,13 @@ def run_progress(table: RecordsTable, run_id: str, *, now: float | None = None) 
     run = get_run(table, run_id)
     if run is None:
         raise KeyError(run_id)
-    counts = counts_by_state(table, run_id=run_id)
+    return progress_of(run, counts_by_state(table, run_id=run_id), now=now)
+
+
+def progress_of(
+    run: RunRecord, counts: dict[FileState, int], *, now: float | None = None
+) -> RunProgress:
+    """Pace and ETA of ``run``, whose files are ``counts`` by state."""
     finished = sum(counts[state] for state in FINAL_STATES)
     elapsed = (time.time() if now is None else now) - run.first_seen
     if finished == 0 or elapsed <= 0:

@@ -105,7 +105,9 @@ class FileState(StrEnum):
     FAILED = "failed"
     """Its job FAILED after every attempt."""
     DEAD_LETTERED = "dead-lettered"
-    """It could not be submitted and its message is in the arrival dead-letter queue."""
+    """It could not be submitted and its message is in the arrival dead-letter queue. The pipeline
+    writes no record in this state: only the queue knows which files SQS dead-lettered, so the
+    operator commands read it (:mod:`..operator.dead_letters`); ``retry`` accepts the state."""
 
 
 FINAL_STATES = frozenset({FileState.SUCCEEDED, FileState.FAILED, FileState.DEAD_LETTERED})
