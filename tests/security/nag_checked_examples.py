@@ -11,8 +11,11 @@ from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 
 from tests.examples import example_apps
+from tests.security import shared_data_app
 
-EXAMPLES: tuple[str, ...] = example_apps.EXAMPLES
+EXAMPLES: tuple[str, ...] = (*example_apps.EXAMPLES, "shared_data")
+"""Every example app, and ``shared_data``: the app of :mod:`.shared_data_app`, whose pipelines
+use the disk and shared data options on Fargate and EC2."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,11 @@ class CheckedExample:
 
 def check(example: str, outdir: Path) -> CheckedExample:
     """Synthesize ``example`` into ``outdir`` with AwsSolutionsChecks; findings do not raise."""
-    app = example_apps.build(example, outdir)
+    app = (
+        shared_data_app.build_app(str(outdir))
+        if example == "shared_data"
+        else example_apps.build(example, outdir)
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     try:
         app.synth()
