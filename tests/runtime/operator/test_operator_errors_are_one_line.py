@@ -124,7 +124,7 @@ SERVER_CREDENTIALS = {
         (
             ["redrive", "--function", "f"],
             {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-            "batch-pipeline: error: no AWS Region: pass --region, set AWS_DEFAULT_REGION,"
+            "batch-pipeline: error: no AWS Region: pass --region, set AWS_REGION,"
             " or set a region in your profile",
         ),
         (

@@ -76,7 +76,9 @@ class Commands:
         if json_output:
             parser.add_argument("--json", action="store_true", help="print JSON for scripts")
         if aws:
-            parser.add_argument("--region", help="the AWS Region (default: your configuration's)")
+            parser.add_argument(
+                "--region", help="the AWS Region (default: AWS_REGION, else your configuration's)"
+            )
             parser.add_argument("--profile", help="the AWS profile (default: your configuration's)")
             add_target_options(parser)
         return parser

@@ -8,6 +8,8 @@ Region.
 
 from __future__ import annotations
 
+import os
+
 from .. import clients
 from .errors import OperatorError
 
@@ -16,14 +18,20 @@ INSTALL_HINT = 'pip install "batch-pipeline-construct[operator]"'
 
 
 def use_session(*, region: str | None, profile: str | None) -> str:
-    """Make ``profile`` and ``region`` the default for every client; return the Region used."""
+    """Make ``profile`` and ``region`` the default for every client; return the Region used.
+
+    Without ``region``, ``AWS_REGION`` comes before ``AWS_DEFAULT_REGION`` and the profile's, as
+    in the CDK CLI and the AWS CLI, so the commands look where ``cdk deploy`` put the pipeline.
+    """
     try:
         import boto3
         from botocore.exceptions import ProfileNotFound
     except ModuleNotFoundError as error:
         raise OperatorError(f"the operator commands need {error.name}: {INSTALL_HINT}") from error
     try:
-        boto3.setup_default_session(profile_name=profile, region_name=region)
+        boto3.setup_default_session(
+            profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None
+        )
     except ProfileNotFound as error:
         raise OperatorError(f"{error} (see ~/.aws/config, or leave out --profile)") from error
     clients.reset()
@@ -31,6 +39,6 @@ def use_session(*, region: str | None, profile: str | None) -> str:
     chosen = session.region_name if session is not None else None
     if not chosen:
         raise OperatorError(
-            "no AWS Region: pass --region, set AWS_DEFAULT_REGION, or set a region in your profile"
+            "no AWS Region: pass --region, set AWS_REGION, or set a region in your profile"
         )
     return chosen
