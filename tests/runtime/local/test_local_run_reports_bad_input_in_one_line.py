@@ -39,6 +39,23 @@ def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     assert line.endswith("no-app does not exist; give a CDK app folder or a cloud assembly")
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [
+        ("--parallel", "0", "give 1 or more"),
+        ("--parallel", "-2", "give 1 or more"),
+        ("--timeout", "0", "give a finite number above 0"),
+        ("--timeout", "-1", "give a finite number above 0"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_before_any_work(
+    tmp_path: Path, option: str, value: str, allowed: str
+) -> None:
+    ran = run_local(tmp_path, tmp_path, option, value, cwd=tmp_path)
+    line = _one_line(ran)
+    assert line.endswith(f"argument {option}: {value} is not allowed: {allowed} (see --help)")
+
+
 def test_a_folder_that_is_no_app(tmp_path: Path) -> None:
     line = _one_line(run_local(tmp_path, tmp_path, cwd=tmp_path))
     assert "is neither a CDK app (no cdk.json) nor a cloud assembly" in line

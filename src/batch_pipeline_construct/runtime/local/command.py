@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..operator.arguments import positive_int
+from ..operator.arguments import positive_float, positive_int
 from .errors import LocalRunError
 from .runner import Report, run_locally
 
@@ -39,10 +39,13 @@ def register(commands: Commands) -> None:
     )
     parser.add_argument("--prefix", default="", help="key prefix for the uploads (default none)")
     parser.add_argument(
-        "--parallel", type=int, default=2, help="containers run side by side (default 2)"
+        "--parallel", type=positive_int, default=2, help="containers run side by side (default 2)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=900.0, help="seconds before giving up (default 900)"
+        "--timeout",
+        type=positive_float,
+        default=900.0,
+        help="seconds before giving up (default 900)",
     )
     parser.add_argument(
         "--disk-mib",
