@@ -109,7 +109,7 @@ _NEVER_PLACED = (
     " is higher than that can be met by the CE(s) attached to the job queue."
 )
 _HOST_TERMINATED = "Host EC2 (instance i-0f1e2d3c4b5a69788) terminated."
-LOG_STREAM = "job/Default/9b1c6f0e2d7a4c55b8e3f1a2d4c6e8f0"
+LOG_STREAM = "job/default/9b1c6f0e2d7a4c55b8e3f1a2d4c6e8f0"
 """The log stream Batch names when a job's container reaches RUNNING."""
 
 FINISHED_EVENTS: dict[str, dict[str, Any]] = {
