@@ -119,7 +119,7 @@ class _Collection:
         try:
             return dispatcher.claim(ref, job_name=name or submission_name(ref, dispatcher.settings))
         except Exception as error:  # only this file's message waits; the others go on
-            log("claim-error", level="ERROR", bucket=ref.bucket, key=ref.key, reason=repr(error))
+            self.invocation.error("claim-error", bucket=ref.bucket, key=ref.key, reason=repr(error))
             return error
 
     def recover(self) -> None:
@@ -139,15 +139,18 @@ class _Collection:
             try:
                 job = dispatcher.find(claim.unknown, ref)
             except Exception as error:  # the outcome stays unknown: keep the claim, wait
-                log("lookup-error", level="ERROR", key=ref.key, reason=repr(error))
+                self.invocation.error("lookup-error", key=ref.key, reason=repr(error))
                 message.claims[index] = error
                 continue
             if job is not None:
                 found = _Found(job.job_id, job.job_name)
                 warning = dispatcher.mark(claim, job_id=found.job_id, job_name=found.job_name)
-                FileOutcome(
-                    ref, "found", job_id=found.job_id, job_name=found.job_name, reason=warning
-                ).log(message_id=message.message_id)
+                self.invocation.report(
+                    FileOutcome(
+                        ref, "found", job_id=found.job_id, job_name=found.job_name, reason=warning
+                    ),
+                    message_id=message.message_id,
+                )
                 message.claims[index] = found
 
     @property
@@ -161,12 +164,14 @@ class _Collection:
         ]
 
 
-def _admission(message: _Message) -> Literal["done", "hold", "wait"]:
+def _admission(message: _Message, invocation: Invocation) -> Literal["done", "hold", "wait"]:
     """``wait`` when another invocation is submitting one of its files (retry it later),
     ``hold`` when it must wait for this invocation's job, ``done`` when it can go now."""
     for ref, claim in zip(message.refs, message.claims, strict=True):
         if isinstance(claim, Taken):
-            FileOutcome(ref, claim.state, job_id=claim.job_id).log(message_id=message.message_id)
+            invocation.report(
+                FileOutcome(ref, claim.state, job_id=claim.job_id), message_id=message.message_id
+            )
     if any(
         isinstance(claim, Exception) or (isinstance(claim, Taken) and claim.state == "in-progress")
         for claim in message.claims
@@ -188,7 +193,7 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
             if notification is not None and not collection.add(notification, message_id, None):
                 failures.append(message_id)
         except Exception as error:  # one record's failure must not lose the others
-            log("record-error", level="ERROR", message_id=message_id, reason=repr(error))
+            invocation.error("record-error", message_id=message_id, reason=repr(error))
             failures.append(message_id)
     sqs = clients.sqs()
     url = settings.arrival_queue_url
@@ -200,7 +205,7 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
         collection.claim_all(name)
         collection.recover()
         for message in collection.messages:
-            admission = _admission(message)
+            admission = _admission(message, invocation)
             if admission == "wait" and message.handle is None:
                 failures.append(message.message_id)
             elif admission == "done" and message.handle is not None:
@@ -218,7 +223,7 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
                 if verdict == "failed":  # no job exists: retry soon
                     _make_visible(sqs, url, held_handles, invocation)
     except Exception as error:  # top-up messages reappear after their visibility timeout
-        log("bulk-error", level="ERROR", reason=repr(error))
+        invocation.error("bulk-error", reason=repr(error))
         failures += [m.message_id for m in collection.messages if m.handle is None]
     finally:
         _delete(sqs, url, acked_handles, invocation)
@@ -341,14 +346,17 @@ def _submit_collection(
         list(zip([claim for _, claim in files], job_ids, strict=True)),
     )
     for (ref, _), job_id, warning in zip(files, job_ids, warnings, strict=True):
-        FileOutcome(
-            ref,
-            "found" if submitted.found else "submitted",
-            job_id=job_id,
-            job_name=submitted.job_name,
-            attempts=submitted.attempts,
-            reason=warning,
-        ).log(array_size=len(job_ids) if len(job_ids) > 1 else None)
+        invocation.report(
+            FileOutcome(
+                ref,
+                "found" if submitted.found else "submitted",
+                job_id=job_id,
+                job_name=submitted.job_name,
+                attempts=submitted.attempts,
+                reason=warning,
+            ),
+            array_size=len(job_ids) if len(job_ids) > 1 else None,
+        )
     return "submitted"
 
 
@@ -362,7 +370,7 @@ def _not_submitted(
     if not unknown:  # no job exists, so a redelivery may submit afresh
         _concurrently(_releaser(invocation), [claim for _, claim in files])
     for ref, _ in files:
-        FileOutcome(ref, "failed", reason=str(error)).log()
+        invocation.report(FileOutcome(ref, "failed", reason=str(error)))
     return "unknown" if unknown else "failed"
 
 

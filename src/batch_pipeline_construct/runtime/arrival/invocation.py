@@ -12,7 +12,7 @@ from .. import clients
 from ..logs import log
 from ..settings import SUBMIT_MAX_ATTEMPTS, ArrivalSettings
 from .dead_letter import send_to_dead_letter
-from .dispatch import Dispatcher
+from .dispatch import Dispatcher, FileOutcome
 from .idempotency import Ledger
 from .s3_events import MalformedMessage, S3Notification, parse_body
 from .submission import Submitter
@@ -74,6 +74,21 @@ class Invocation:
             time_left=lambda: self.time_left() - CALL_MARGIN_SECONDS,
         )
         """Claims and submits files."""
+        self.outcomes: list[FileOutcome] = []
+        """Every file outcome :meth:`report` was given, in order (bulk mode's files)."""
+        self.errors: list[str] = []
+        """The reasons of the errors :meth:`error` was given, in order."""
+
+    def report(self, outcome: FileOutcome, **context: object) -> None:
+        """Keep ``outcome`` in :attr:`outcomes` and log it (with ``context``)."""
+        self.outcomes.append(outcome)
+        outcome.log(**context)
+
+    def error(self, event: str, *, reason: str, **fields: object) -> None:
+        """Keep ``reason`` in :attr:`errors` and log ``event`` at ERROR level: an error that
+        leaves files without an outcome (their message is retried)."""
+        self.errors.append(reason)
+        log(event, level="ERROR", reason=reason, **fields)
 
     def time_left(self) -> float:
         """Seconds until the invocation times out."""

@@ -10,9 +10,9 @@ own code, so it is claimed in the file-records table (a file that already has a 
   ``ObjectCreated:Reprocess`` or ``ObjectCreated:Retry``).
 
 Every SubmitJob call, retries included, first takes a token from a :class:`.TokenBucket`, so the
-operator stays within its share of the account's Batch budget. The arrival code writes one JSON
-line per file; those lines are counted here (and kept in ``log`` when given) instead of being
-printed.
+operator stays within its share of the account's Batch budget. Files are counted from the
+outcomes the arrival code returns (:meth:`..arrival.invocation.Invocation.report` in bulk mode);
+its JSON log lines are kept in ``log`` when given, instead of being printed.
 """
 
 from __future__ import annotations
@@ -27,14 +27,18 @@ from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote_plus
 
 from .. import clients
+from ..arrival.dispatch import FileOutcome
 from ..arrival.s3_events import ObjectRef
 from ..settings import ArrivalSettings
 from .progress import Progress
 from .throttle import TokenBucket
+
+if TYPE_CHECKING:
+    from ..arrival.invocation import Invocation
 
 FILE_OUTCOMES = ("submitted", "duplicate", "in-progress", "failed")
 """What can happen to a file: a job was submitted, it had one already, another caller is
@@ -75,28 +79,28 @@ def submit_files(
     result = SubmitResult()
     # Bulk mode must not take messages from the real queue: the operator submits only its files.
     settings = dataclasses.replace(settings, arrival_queue_url=None)
-    sink = _LogSink(result, progress, log)
+    tally = _Tally(result, progress)
     batch = clients.batch()
 
     def before_submit(**_: Any) -> None:
         bucket.take()
-        with sink.lock:
+        with tally.lock:
             result.submit_calls += 1
 
     batch.meta.events.register("before-call.batch.SubmitJob", before_submit)
     try:
-        with contextlib.redirect_stdout(sink):
+        with contextlib.redirect_stdout(_LogLines(log)):
             if settings.bulk_mode:
-                _bulk(refs, settings, progress, sink)
+                _bulk(refs, settings, progress, tally)
             else:
-                _per_file(refs, settings, progress, workers, sink)
+                _per_file(refs, settings, progress, workers, tally)
     finally:
         batch.meta.events.unregister("before-call.batch.SubmitJob", before_submit)
         progress.close()
     return result
 
 
-def _invocation(settings: ArrivalSettings) -> Any:
+def _invocation(settings: ArrivalSettings) -> Invocation:
     from ..arrival.invocation import Invocation
 
     return Invocation(settings, lambda: int(INVOCATION_SECONDS * 1000))
@@ -107,13 +111,15 @@ def _per_file(
     settings: ArrivalSettings,
     progress: Progress,
     workers: int,
-    sink: _LogSink,
+    tally: _Tally,
 ) -> None:
     def one(ref: ObjectRef) -> None:
         try:
-            _invocation(settings).dispatcher.dispatch(ref).log()
+            outcome = _invocation(settings).dispatcher.dispatch(ref)
         except Exception as error:  # one file's failure must not stop the others
-            sink.failed(ref, repr(error))
+            outcome = FileOutcome(ref, "failed", reason=repr(error))
+        outcome.log()
+        tally.add(outcome)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         running: set[Future[None]] = set()
@@ -129,7 +135,7 @@ def _per_file(
 
 
 def _bulk(
-    refs: Iterable[ObjectRef], settings: ArrivalSettings, progress: Progress, sink: _LogSink
+    refs: Iterable[ObjectRef], settings: ArrivalSettings, progress: Progress, tally: _Tally
 ) -> None:
     from ..arrival.bulk import run_bulk
 
@@ -138,19 +144,28 @@ def _bulk(
     while chunk := list(islice(iterator, settings.bulk_max_files)):
         number += 1
         progress.add_total(len(chunk))
-        before = sink.files_seen
         message_id = f"operator-{number}"
+        invocation = _invocation(settings)
         try:
-            failed = run_bulk(
-                [{"messageId": message_id, "body": notification(chunk)}], _invocation(settings)
-            )
+            failed = run_bulk([{"messageId": message_id, "body": notification(chunk)}], invocation)
+            reason = invocation.errors[-1] if invocation.errors else None
         except Exception as error:  # this array job's files fail; the next chunk goes on
-            failed = [message_id]
-            sink.reason = repr(error)
-        unaccounted = len(chunk) - (sink.files_seen - before)
-        if failed and unaccounted > 0:
-            for ref in chunk[len(chunk) - unaccounted :]:
-                sink.failed(ref, sink.reason or "the array job was not submitted")
+            failed, reason = [message_id], repr(error)
+        for outcome in invocation.outcomes:
+            tally.add(outcome)
+        if failed:
+            reported = {_identity(outcome.ref) for outcome in invocation.outcomes}
+            for ref in chunk:
+                if _identity(ref) not in reported:
+                    outcome = FileOutcome(
+                        ref, "failed", reason=reason or "the array job was not submitted"
+                    )
+                    outcome.log()
+                    tally.add(outcome)
+
+
+def _identity(ref: ObjectRef) -> tuple[str, str, str | None]:
+    return ref.bucket, ref.key, ref.version_id
 
 
 def notification(refs: Iterable[ObjectRef]) -> str:
@@ -173,54 +188,37 @@ def notification(refs: Iterable[ObjectRef]) -> str:
     return json.dumps({"Records": records})
 
 
-class _LogSink(io.TextIOBase):
-    """Receives the arrival code's JSON lines: counts file outcomes, keeps the lines in ``log``."""
+class _Tally:
+    """Counts file outcomes into a :class:`SubmitResult` and the progress line."""
 
-    def __init__(self, result: SubmitResult, progress: Progress, log: TextIO | None) -> None:
-        super().__init__()
+    def __init__(self, result: SubmitResult, progress: Progress) -> None:
         self.lock = threading.Lock()
-        self.files_seen = 0
-        self.reason: str | None = None
         self._result = result
         self._progress = progress
+
+    def add(self, outcome: FileOutcome) -> None:
+        """Count ``outcome`` (a job found for the file counts as submitted)."""
+        status = "submitted" if outcome.status == "found" else outcome.status
+        with self.lock:
+            self._result.outcomes[status] += 1
+            if status == "failed" and len(self._result.failures) < _MAX_FAILURES_KEPT:
+                self._result.failures.append({"key": outcome.ref.key, "reason": outcome.reason})
+        self._progress.advance(status)
+
+
+class _LogLines(io.TextIOBase):
+    """Where the arrival code's JSON lines go: whole lines into ``log``, or nowhere."""
+
+    def __init__(self, log: TextIO | None) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
         self._log = log
-        self._pending = ""
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
-        with self.lock:
-            self._pending += text
-            *lines, self._pending = self._pending.split("\n")
-        for line in lines:
-            self._line(line)
-        return len(text)
-
-    def failed(self, ref: ObjectRef, reason: str) -> None:
-        """Count ``ref`` failed for ``reason`` (an error outside the arrival code's own logs)."""
-        self.write(
-            json.dumps({"event": "failed", "bucket": ref.bucket, "key": ref.key, "reason": reason})
-            + "\n"
-        )
-
-    def _line(self, line: str) -> None:
         if self._log is not None:
-            self._log.write(line + "\n")
-        try:
-            record = json.loads(line)
-        except ValueError:
-            return
-        event = record.get("event") if isinstance(record, dict) else None
-        if event not in FILE_OUTCOMES:
-            if isinstance(event, str) and event.endswith("error"):
-                self.reason = str(record.get("reason"))
-            return
-        with self.lock:
-            self.files_seen += 1
-            self._result.outcomes[event] += 1
-            if event == "failed" and len(self._result.failures) < _MAX_FAILURES_KEPT:
-                self._result.failures.append(
-                    {"key": record.get("key"), "reason": record.get("reason")}
-                )
-        self._progress.advance(event)
+            with self._lock:
+                self._log.write(text)
+        return len(text)
