@@ -148,8 +148,14 @@ def test_the_console_script_reports_mistakes_in_one_line(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["redrive", "--function", "nope"], "no Lambda function 'nope' in this Region"),
-        (["redrive", "--stack", "Nope"], "no CloudFormation stack 'Nope' in this Region"),
+        (
+            ["redrive", "--function", "nope"],
+            "no Lambda function 'nope' in us-east-1 (deployed to another Region? pass --region)",
+        ),
+        (
+            ["redrive", "--stack", "Nope"],
+            "no CloudFormation stack 'Nope' in us-east-1 (deployed to another Region? pass --region)",
+        ),
     ],
 )
 def test_the_console_script_names_what_aws_does_not_have(

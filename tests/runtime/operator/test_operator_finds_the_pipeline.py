@@ -60,7 +60,10 @@ def test_several_pipelines_without_a_construct_path_are_listed(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--stack", "Nope"], "no CloudFormation stack 'Nope' in this Region"),
+        (
+            ["--stack", "Nope"],
+            "no CloudFormation stack 'Nope' in us-east-1 (deployed to another Region? pass --region)",
+        ),
         (
             ["--stack", STACK, "--pipeline", "Lab/Ima"],
             "no pipeline at 'Lab/Ima' in stack 'Lab'; it holds: Lab/Images",
@@ -73,8 +76,15 @@ def test_several_pipelines_without_a_construct_path_are_listed(
             ["--stack", STACK, "--function", "f"],
             "name the pipeline with --stack (and --pipeline) or --function, not both",
         ),
+        (
+            ["--stack", STACK, "--region", "eu-west-1"],
+            "no CloudFormation stack 'Lab' in eu-west-1 (deployed to another Region? pass --region)",
+        ),
         ([], "name the pipeline: --stack NAME [--pipeline CONSTRUCT_PATH], or --function NAME"),
-        (["--function", "nope"], "no Lambda function 'nope' in this Region"),
+        (
+            ["--function", "nope"],
+            "no Lambda function 'nope' in us-east-1 (deployed to another Region? pass --region)",
+        ),
         (
             ["--function", "plain"],
             "function 'plain' is not a pipeline's arrival function"

@@ -77,11 +77,13 @@ def settings_of_function(function_name: str) -> ArrivalSettings:
     """The settings of the arrival function ``function_name``, from its environment."""
     from botocore.exceptions import ClientError
 
+    lambda_client = clients.lambda_()
     try:
-        configuration = clients.lambda_().get_function_configuration(FunctionName=function_name)
+        configuration = lambda_client.get_function_configuration(FunctionName=function_name)
     except ClientError as error:
         if _error_code(error) == "ResourceNotFoundException":
-            raise OperatorError(f"no Lambda function {function_name!r} in this Region") from error
+            where = _elsewhere_hint(lambda_client.meta.region_name)
+            raise OperatorError(f"no Lambda function {function_name!r} {where}") from error
         raise
     environ = configuration.get("Environment", {}).get("Variables", {})
     settings = _pipeline_settings(environ)
@@ -93,6 +95,11 @@ def settings_of_function(function_name: str) -> ArrivalSettings:
     return settings
 
 
+def _elsewhere_hint(region: str) -> str:
+    """Where the command looked, for a user whose pipeline is in another Region."""
+    return f"in {region} (deployed to another Region? pass --region)"
+
+
 def pipeline_in_stack(stack: str, construct_path: str | None) -> PipelineTarget:
     """The pipeline in ``stack`` at ``construct_path`` (optional when the stack has one)."""
     from botocore.exceptions import ClientError
@@ -102,7 +109,8 @@ def pipeline_in_stack(stack: str, construct_path: str | None) -> PipelineTarget:
         functions = _functions_of(cloudformation, stack)
     except ClientError as error:
         if _error_code(error) == "ValidationError":
-            raise OperatorError(f"no CloudFormation stack {stack!r} in this Region") from error
+            where = _elsewhere_hint(cloudformation.meta.region_name)
+            raise OperatorError(f"no CloudFormation stack {stack!r} {where}") from error
         raise
     paths = _construct_paths(cloudformation, stack)
     found: list[PipelineTarget] = []
