@@ -54,6 +54,13 @@ def register(commands: Commands) -> None:
         help="give each job a read-only root and MIB MiB of writable disk in /tmp, to try a job "
         "on a disk smaller than its files (default: Docker's, as much as this machine has)",
     )
+    parser.add_argument(
+        "--shared-data",
+        type=Path,
+        metavar="DIR",
+        help="a folder every job sees where the pipeline mounts its shared data (EFS), "
+        "read-only unless the pipeline mounts it writable (needed when it has shared data)",
+    )
 
 
 def _print_failures(report: Report) -> None:
@@ -77,6 +84,7 @@ def main(arguments: argparse.Namespace) -> int:
             parallel=arguments.parallel,
             timeout=arguments.timeout,
             disk_mib=arguments.disk_mib,
+            shared_data=arguments.shared_data,
         )
     except LocalRunError as problem:
         print(f"batch-pipeline local: {problem}", file=sys.stderr)

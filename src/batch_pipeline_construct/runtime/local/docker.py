@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .assembly import ImageAsset
 from .errors import LocalRunError
+from .shared_data import Mount
 
 
 def docker_command() -> str:
@@ -74,12 +75,13 @@ def run(
     memory_mib: int | None,
     name: str,
     disk_mib: int | None = None,
+    mount: Mount | None = None,
 ) -> Finished:
     """Run ``image`` to its end on the host network (the emulator listens on 127.0.0.1).
 
     With ``disk_mib`` the container's root file system is read-only and its only writable place
     is ``/tmp``, ``disk_mib`` MiB in size (a ``tmpfs``), so a job that writes more fails there
-    as it would on a full disk.
+    as it would on a full disk. ``mount`` is a folder of this machine the container sees.
     """
     arguments = [docker, "run", "--rm", "--name", name, "--network", "host"]
     if vcpus:
@@ -88,6 +90,9 @@ def run(
         arguments += ["--memory", f"{memory_mib}m"]
     if disk_mib:
         arguments += ["--read-only", "--tmpfs", f"/tmp:rw,mode=1777,size={disk_mib}m"]
+    if mount is not None:
+        suffix = ":ro" if mount.read_only else ""
+        arguments += ["--volume", f"{mount.source}:{mount.target}{suffix}"]
     for key, value in environment.items():
         arguments += ["--env", f"{key}={value}"]
     done = subprocess.run(

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import docker
 from .emulator import ACCOUNT, REGION
+from .shared_data import Mount
 
 _STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 _PARAMETER = re.compile(r"Ref::([A-Za-z0-9_]+)")
@@ -82,10 +83,12 @@ def run_container(
     definition: dict[str, Any],
     environ: dict[str, str],
     disk_mib: int | None = None,
+    mount: Mount | None = None,
 ) -> Run:
     """Run ``run``'s container to its end (blocking); ``environ`` reaches the emulator.
 
     ``disk_mib``: the container's writable space (see :func:`.docker.run`); default Docker's.
+    ``mount``: the folder standing in for the pipeline's shared data, if it has any.
     """
     job = run.job
     container = definition.get("containerProperties", {})
@@ -122,6 +125,7 @@ def run_container(
         memory_mib=memory,
         name=f"batch-pipeline-local-{uuid.uuid4().hex[:12]}",
         disk_mib=disk_mib,
+        mount=mount,
     )
     run.stopped_at = time.time()
     return run

@@ -19,6 +19,7 @@ from .emulator import Emulator
 from .errors import LocalRunError
 from .event_source import ArrivalFunction, Mapping, poll_once
 from .resources import LocalStack
+from .shared_data import Mount, shared_data_mount
 from .uploads import Upload, queue_notifications, test_event, upload, uploads
 
 MESSAGES_FILE = "completion-messages.jsonl"
@@ -91,9 +92,11 @@ class LocalRun:
         parallel: int,
         say: Callable[[str], None],
         disk_mib: int | None = None,
+        mount: Mount | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.disk_mib = disk_mib
+        self.mount = mount
         self.emulator = emulator
         self.executable = executable
         self.say = say
@@ -264,6 +267,7 @@ class LocalRun:
                                 definition,
                                 self.emulator.environment,
                                 self.disk_mib,
+                                self.mount,
                             )
                         )
                     self.say(f"job {job['jobName']} submitted ({len(runs)} container(s))")
@@ -344,6 +348,7 @@ def run_locally(
     parallel: int = 2,
     timeout: float = 900.0,
     disk_mib: int | None = None,
+    shared_data: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> Report:
     """Run the pipeline of the CDK app or cloud assembly at ``source`` on ``files``.
@@ -351,6 +356,7 @@ def run_locally(
     Outputs are copied to ``out`` (one folder per output key) and the completion messages written
     to ``out / MESSAGES_FILE``. ``disk_mib`` gives each job container a read-only root and that
     much writable space in ``/tmp`` (default: Docker's, as much as the host has).
+    ``shared_data`` is the folder jobs see where the pipeline mounts its shared data (EFS).
     """
     is_assembly(source)
     items = uploads(files, prefix)
@@ -358,6 +364,7 @@ def run_locally(
     with tempfile.TemporaryDirectory(prefix="batch-pipeline-local-") as scratch:
         root = assembly_dir(source, Path(scratch) / "cdk.out")
         pipeline = choose_pipeline(pipelines(root), pipeline_name)
+        mount = shared_data_mount(pipeline, shared_data)
         say(f"pipeline {pipeline.name} (stack {pipeline.stack})")
         image_of = {}
         for asset_hash, asset in pipeline.images.items():
@@ -375,6 +382,7 @@ def run_locally(
                 parallel=parallel,
                 say=say,
                 disk_mib=disk_mib,
+                mount=mount,
             )
             try:
                 report = local.run(items, timeout=timeout)
