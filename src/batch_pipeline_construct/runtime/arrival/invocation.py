@@ -115,40 +115,14 @@ class Invocation:
         return notification
 
     def _dead_letter(self, body: str, message_id: str, error: MalformedMessage) -> None:
+        why = {"reason": error.reason, "detail": error.detail, "message_id": message_id}
         url = self.settings.dead_letter_queue_url
         if url is None:
-            log(
-                "malformed",
-                level="ERROR",
-                reason=error.reason,
-                detail=error.detail,
-                message_id=message_id,
-                dead_letter="no dead-letter queue configured",
-            )
+            log("malformed", level="ERROR", **why, dead_letter="no dead-letter queue configured")
             raise DeadLetterUnavailable("no dead-letter queue URL in the settings") from error
         try:
-            send_to_dead_letter(
-                clients.sqs(),
-                url,
-                body=body,
-                reason=error.reason,
-                detail=error.detail,
-                message_id=message_id,
-            )
+            send_to_dead_letter(clients.sqs(), url, body=body, **why)
         except (ClientError, BotoCoreError) as send_error:
-            log(
-                "malformed",
-                level="ERROR",
-                reason=error.reason,
-                detail=error.detail,
-                message_id=message_id,
-                dead_letter=f"send failed: {send_error}",
-            )
+            log("malformed", level="ERROR", **why, dead_letter=f"send failed: {send_error}")
             raise DeadLetterUnavailable(str(send_error)) from send_error
-        log(
-            "dead-lettered",
-            level="WARNING",
-            reason=error.reason,
-            detail=error.detail,
-            message_id=message_id,
-        )
+        log("dead-lettered", level="WARNING", **why)
