@@ -10,19 +10,18 @@ The benchmarks report the same figures for their own runs through :func:`.tally`
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import boto3
 from moto import mock_aws
 
 from batch_pipeline_construct.runtime import clients, settings
 
 from .arrival_run import run_arrival
 from .faults import AwsFaults, Outcome, at_random
+from .moto_pipeline import create_moto_pipeline
 
 INPUT_BUCKET = "figures-input"
 OUTPUT_BUCKET = "figures-output"
@@ -51,50 +50,14 @@ def moto_pipeline(*, bulk: bool) -> Iterator[dict[str, str]]:
 
 
 def _create(*, bulk: bool) -> dict[str, str]:
-    s3 = boto3.client("s3")
-    for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
-        s3.create_bucket(Bucket=bucket)
-    sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})
-    queue = sqs.create_queue(QueueName="arrival", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
-    boto3.client("dynamodb").create_table(
-        TableName="records",
-        KeySchema=[{"AttributeName": settings.PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": settings.PARTITION_KEY, "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    role = boto3.client("iam").create_role(RoleName="batch", AssumeRolePolicyDocument="{}")
-    batch = boto3.client("batch")
-    environment = batch.create_compute_environment(
-        computeEnvironmentName="figures-ce",
-        type="UNMANAGED",
-        state="ENABLED",
-        serviceRole=role["Role"]["Arn"],
-    )["computeEnvironmentArn"]
-    job_queue = batch.create_job_queue(
-        jobQueueName="figures-queue",
-        state="ENABLED",
-        priority=1,
-        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
-    )["jobQueueArn"]
-    batch.register_job_definition(
-        jobDefinitionName="figures-job",
-        type="container",
-        containerProperties={"image": "job", "vcpus": 1, "memory": 512},
-    )
-    environ = {
-        settings.JOB_QUEUE_ARN: job_queue,
-        settings.JOB_DEFINITION_NAME: "figures-job",
-        settings.INPUT_BUCKET: INPUT_BUCKET,
-        settings.OUTPUT_BUCKET: OUTPUT_BUCKET,
-        settings.FILE_RECORDS_TABLE: "records",
-        settings.DEAD_LETTER_QUEUE_URL: dlq,
-        settings.ARRIVAL_QUEUE_URL: queue,
-    }
+    environ = create_moto_pipeline(
+        "figures",
+        input_bucket=INPUT_BUCKET,
+        output_bucket=OUTPUT_BUCKET,
+        table="records",
+        job_definition="figures-job",
+        max_receive_count=5,
+    ).environ
     if bulk:
         environ |= {settings.BULK_MODE: "true", settings.BULK_MAX_FILES: "1000"}
     return environ
