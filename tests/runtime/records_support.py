@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +200,45 @@ def file_parameters(
         "outputUri": f"s3://pipeline-output/results/{key}/",
         "versionId": version_id,
     }
+
+
+def put_submitted_claims(table: RecordsTable, keys: list[str]) -> None:
+    """Records as the arrival function leaves them once Batch accepted each file's job
+    (``job-<index>``), 25 a request."""
+    for start in range(0, len(keys), 25):
+        table.client.batch_write_item(
+            RequestItems={
+                table.name: [
+                    {
+                        "PutRequest": {
+                            "Item": {
+                                schema.PARTITION_KEY: {"S": f"pipeline-input/{key}#version=v1"},
+                                schema.CLAIM_STATUS: {"S": schema.CLAIM_SUBMITTED},
+                                schema.CLAIM_TOKEN: {"S": "token"},
+                                schema.BUCKET: {"S": "pipeline-input"},
+                                schema.OBJECT_KEY: {"S": key},
+                                schema.JOB_ID: {"S": f"job-{index}"},
+                            }
+                        }
+                    }
+                    for index, key in enumerate(keys[start : start + 25], start)
+                ]
+            }
+        )
+
+
+def final_event(index: int, key: str, failing: Collection[int]) -> dict[str, Any]:
+    """The final event of file ``index``'s job ``job-<index>``: FAILED with exit code 3 when
+    ``index`` is in ``failing``, else SUCCEEDED."""
+    failed = index in failing
+    return batch_event(
+        f"job-{index}",
+        "FAILED" if failed else "SUCCEEDED",
+        time="2026-11-24T22:10:00Z",
+        parameters=file_parameters(key),
+        attempts=[attempt(3 if failed else 0, log_stream=f"pipeline/default/{index}")],
+        status_reason="Essential container in task exited" if failed else None,
+    )
 
 
 def sqs_batch(*bodies: Any) -> dict[str, Any]:

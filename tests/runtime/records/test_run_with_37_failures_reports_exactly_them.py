@@ -17,15 +17,16 @@ import boto3
 import pytest
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.records import query, schema
+from batch_pipeline_construct.runtime.records import query
 from batch_pipeline_construct.runtime.records.handler import handle
 from batch_pipeline_construct.runtime.records.schema import FileState
 from tests.runtime.records_support import (
     OUTPUT_BUCKET,
     RecordsPipeline,
-    attempt,
     batch_event,
     file_parameters,
+    final_event,
+    put_submitted_claims,
     records_pipeline,
     sqs_batch,
 )
@@ -39,45 +40,6 @@ QUIET = 300
 
 def key_of(index: int) -> str:
     return f"survey/plate-{index // 100:03d}/well-{index:05d}.tif"
-
-
-def put_submitted_claims(records: RecordsPipeline, keys: list[str]) -> None:
-    """The records as the arrival function leaves them once Batch accepted each file's job."""
-    client = records.table.client
-    for start in range(0, len(keys), 25):
-        client.batch_write_item(
-            RequestItems={
-                records.table.name: [
-                    {
-                        "PutRequest": {
-                            "Item": {
-                                schema.PARTITION_KEY: {
-                                    "S": f"pipeline-input/{key}#version=v1",
-                                },
-                                schema.CLAIM_STATUS: {"S": schema.CLAIM_SUBMITTED},
-                                schema.CLAIM_TOKEN: {"S": "token"},
-                                schema.BUCKET: {"S": "pipeline-input"},
-                                schema.OBJECT_KEY: {"S": key},
-                                schema.JOB_ID: {"S": f"job-{index}"},
-                            }
-                        }
-                    }
-                    for index, key in enumerate(keys[start : start + 25], start)
-                ]
-            }
-        )
-
-
-def final_event(index: int, key: str, failing: set[int]) -> dict[str, Any]:
-    failed = index in failing
-    return batch_event(
-        f"job-{index}",
-        "FAILED" if failed else "SUCCEEDED",
-        time="2026-11-24T22:10:00Z",
-        parameters=file_parameters(key),
-        attempts=[attempt(3 if failed else 0, log_stream=f"pipeline/default/{index}")],
-        status_reason="Essential container in task exited" if failed else None,
-    )
 
 
 def deliver(events: list[dict[str, Any]], now: float) -> None:
@@ -97,7 +59,7 @@ def test_a_run_with_37_failures_gives_one_summary_listing_exactly_them(
     rng = random.Random(11)
     keys = [key_of(index) for index in range(FILES)]
     failing = set(rng.sample(range(FILES), FAILURES))
-    put_submitted_claims(records, keys)
+    put_submitted_claims(records.table, keys)
     close_messages: list[dict[str, Any]] = []
     clients.sqs().meta.events.register(
         "before-parameter-build.sqs.SendMessage",
