@@ -60,9 +60,11 @@ __all__ = [
 
 MARK_GRACE_SECONDS = 300.0
 """How long after a job's creation its final event may still find no record to update."""
-CLOCK_SKEW_SECONDS = 5
+CLOCK_SKEW_SECONDS = 60
 """How far Batch's ``createdAt`` may be behind the arrival function's clock for a job submitted
-after the file was received."""
+after the file was received. Generous: a real job's events wrongly taken for stale would leave
+its file unfinished for good, while a stale job created this close before a retry reopened the
+file would have had to fail and be retried within the minute."""
 
 
 class RecordNotYetMarked(Exception):
