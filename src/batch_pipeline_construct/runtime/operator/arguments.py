@@ -28,6 +28,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def add_seconds_option(
+    parser: argparse.ArgumentParser, flag: str, *, default: float, help: str
+) -> None:
+    """A ``flag SECONDS`` option above 0, its help ending with ``(default N)``."""
+    parser.add_argument(
+        flag,
+        type=positive_float,
+        default=default,
+        metavar="SECONDS",
+        help=f"{help} (default {default:.0f})",
+    )
+
+
 def add_submit_options(parser: argparse.ArgumentParser) -> None:
     """``--rate``, ``--workers`` and ``--log``: how a command that submits jobs paces itself."""
     from .throttle import BATCH_SUBMIT_RATE_LIMIT, DEFAULT_SUBMIT_RATE

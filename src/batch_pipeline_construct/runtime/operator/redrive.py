@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .. import clients
 from ..arrival.dead_letter import REASON_ATTRIBUTE
 from ..settings import ArrivalSettings
-from .arguments import positive_float, positive_int
+from .arguments import add_seconds_option, positive_int
 from .dead_letters import make_visible
 from .errors import EXIT_INCOMPLETE, EXIT_OK, OperatorError
 from .output import emit, plural
@@ -185,12 +185,8 @@ def register(commands: Commands) -> None:
         run=run,
     )
     parser.add_argument("--max", type=positive_int, help="move at most this many messages")
-    parser.add_argument(
-        "--time-limit",
-        type=positive_float,
-        default=DEFAULT_TIME_LIMIT_SECONDS,
-        metavar="SECONDS",
-        help=f"stop after this long (default {DEFAULT_TIME_LIMIT_SECONDS:.0f})",
+    add_seconds_option(
+        parser, "--time-limit", default=DEFAULT_TIME_LIMIT_SECONDS, help="stop after this long"
     )
 
 

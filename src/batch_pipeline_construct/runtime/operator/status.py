@@ -24,7 +24,7 @@ from ..records.model import FileRecord
 from ..records.query import RecordsTable
 from ..records.schema import FINAL_STATES, FileState
 from . import dead_letters
-from .arguments import positive_float
+from .arguments import add_seconds_option
 from .errors import EXIT_OK, OperatorError
 from .file_records import records_table
 from .output import emit
@@ -187,12 +187,11 @@ def register(commands: Commands) -> None:
         help="count every file of every run (scans the whole record)",
     )
     parser.add_argument("--watch", action="store_true", help="refresh until the run is done")
-    parser.add_argument(
+    add_seconds_option(
+        parser,
         "--interval",
-        type=positive_float,
         default=DEFAULT_WATCH_INTERVAL_SECONDS,
-        metavar="SECONDS",
-        help=f"--watch refreshes this often (default {DEFAULT_WATCH_INTERVAL_SECONDS:.0f})",
+        help="--watch refreshes this often",
     )
 
 
