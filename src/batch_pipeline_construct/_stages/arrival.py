@@ -16,7 +16,6 @@ from aws_cdk import (
     aws_logs,
     aws_s3,
     aws_s3_notifications,
-    aws_sqs,
 )
 from constructs import Construct
 
@@ -25,7 +24,7 @@ from ..runtime import settings
 from ..runtime.job.manifest import PackingSettings
 from .key_filters import claim_key_filters
 from .permissions import grant_job_lookup, grant_object_write, grant_submit_to_every_revision
-from .queues import DEAD_LETTER_RETENTION, secure_queue, visibility_timeout_for
+from .queues import DEAD_LETTER_RETENTION, function_queue, secure_queue
 from .runtime_function import runtime_function
 
 ARRIVAL_HANDLER = settings.ARRIVAL_HANDLER
@@ -67,14 +66,12 @@ class ArrivalPath(Construct):
             self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
         )
         """Messages that failed ``max_receive_count`` times, and malformed ones, kept 14 days."""
-        self.queue = secure_queue(
+        self.queue = function_queue(
             self,
             "Queue",
-            visibility_timeout=visibility_timeout_for(function_timeout),
-            retention_period=DEAD_LETTER_RETENTION,
-            dead_letter_queue=aws_sqs.DeadLetterQueue(
-                queue=self.dead_letter_queue, max_receive_count=arrival.max_receive_count
-            ),
+            function_timeout=function_timeout,
+            dead_letter_queue=self.dead_letter_queue,
+            max_receive_count=arrival.max_receive_count,
         )
         """The queue between the input bucket's notifications and the arrival function."""
 

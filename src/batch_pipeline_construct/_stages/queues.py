@@ -12,9 +12,28 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 needs the visibility timeout to outlast the function's runs, and AWS recommends six times."""
 
 
-def visibility_timeout_for(function_timeout: Duration) -> Duration:
-    """The visibility timeout of the queue that feeds a function with ``function_timeout``."""
-    return Duration.seconds(function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR)
+def function_queue(
+    scope: Construct,
+    construct_id: str,
+    *,
+    function_timeout: Duration,
+    dead_letter_queue: aws_sqs.IQueue,
+    max_receive_count: int,
+) -> aws_sqs.Queue:
+    """The secure queue that feeds a function with ``function_timeout``: a received message is
+    hidden :data:`VISIBILITY_TIMEOUT_FACTOR` times that long, kept :data:`DEAD_LETTER_RETENTION`,
+    and moved to ``dead_letter_queue`` after ``max_receive_count`` receives."""
+    return secure_queue(
+        scope,
+        construct_id,
+        visibility_timeout=Duration.seconds(
+            function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
+        ),
+        retention_period=DEAD_LETTER_RETENTION,
+        dead_letter_queue=aws_sqs.DeadLetterQueue(
+            queue=dead_letter_queue, max_receive_count=max_receive_count
+        ),
+    )
 
 
 def secure_queue(scope: Construct, construct_id: str, **props: object) -> aws_sqs.Queue:

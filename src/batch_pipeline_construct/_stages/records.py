@@ -36,7 +36,7 @@ from ..runtime.records.config import RecordSettings
 from ..runtime.records.report import RUN_REPORT_PREFIX
 from .completion import finished_jobs_pattern
 from .permissions import acknowledge, grant_object_read, grant_object_write, nag_text
-from .queues import DEAD_LETTER_RETENTION, secure_queue, visibility_timeout_for
+from .queues import function_queue
 from .runtime_function import runtime_function
 
 RECORDS_HANDLER = "runtime.records.handler.handler"
@@ -91,14 +91,12 @@ class PipelineRecords(Construct):
             projection_type=aws_dynamodb.ProjectionType.KEYS_ONLY,
         )
 
-        self.queue = secure_queue(
+        self.queue = function_queue(
             self,
             "Queue",
-            visibility_timeout=visibility_timeout_for(_FUNCTION_TIMEOUT),
-            retention_period=DEAD_LETTER_RETENTION,
-            dead_letter_queue=aws_sqs.DeadLetterQueue(
-                queue=dead_letter_queue, max_receive_count=_MAX_RECEIVE_COUNT
-            ),
+            function_timeout=_FUNCTION_TIMEOUT,
+            dead_letter_queue=dead_letter_queue,
+            max_receive_count=_MAX_RECEIVE_COUNT,
         )
         """Job state change events of this queue, and the function's delayed close-run messages."""
         self.rule = aws_events.Rule(
