@@ -62,7 +62,11 @@ def matches(pattern: dict[str, Any], event: Any) -> bool:
 
 
 def transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
-    """Render an ``InputTransformer`` as EventBridge does (missing paths render as ``null``)."""
+    """Render an ``InputTransformer`` as EventBridge does.
+
+    EventBridge creates no variable for a path the event lacks, so its placeholder renders as
+    nothing: ``""`` inside quotes, ``null`` here outside them (where nothing is not JSON).
+    """
     values = {
         name: _path(event, path) for name, path in transformer.get("InputPathsMap", {}).items()
     }
@@ -73,6 +77,8 @@ def transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
         if name not in values and name != "aws.events.event":
             return match.group(0)
         value = event if name == "aws.events.event" else values[name]
+        if value is _MISSING and opening and closing:
+            return '""'
         value = None if value is _MISSING else value
         if opening and closing:
             inner = value if isinstance(value, str) else json.dumps(value)
