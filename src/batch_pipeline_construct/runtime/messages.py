@@ -3,7 +3,8 @@
 ``"job"``
     one job that SUCCEEDED or FAILED (fields below), published by the pipeline's completion rules.
 ``"run-summary"``
-    one run's summary.
+    one run's summary: its files' counts, the failed files, the report, and for each array job
+    its files' counts and where their per-file outcomes are (``arrayJobs``).
 ``"cost-guard"``
     the cost guard stopped or resumed the arrival queue.
 
@@ -37,7 +38,8 @@ STATUS = "status"
 
 JOB_TYPES = {
     "file": "a per-file job: inputUri and outputUri name its file",
-    "array": "a bulk-mode array job (the parent): manifestUri and arraySize",
+    "array": "a bulk-mode array job (the parent): manifestUri and arraySize; how many of its "
+    "files succeeded and failed is in the run summary's arrayJobs",
     "array-child": "one child of a bulk-mode array job: entry arrayIndex of manifestUri",
 }
 """The values of a job message's ``jobType``, and what each names."""
