@@ -28,6 +28,7 @@ What is modelled and what is assumed is in ``docs/performance.md``. Run alone:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import sys
@@ -138,6 +139,8 @@ class Result:
     crashed: int
     handler_seconds: float
     """Simulated seconds spent in invocations (Lambda's overhead included), summed."""
+    receives: int
+    """ReceiveMessage calls the function made (bulk mode's top-up; the poller's are not counted)."""
 
     @property
     def files_per_second_per_invocation(self) -> float:
@@ -291,6 +294,7 @@ def run_scenario(scenario: Scenario) -> Result:
         len(source.invocations),
         sum(1 for invocation in source.invocations if invocation.crashed),
         handler_seconds[0],
+        sum(1 for call in faults.calls if call.name == "sqs.ReceiveMessage"),
     )
 
 
@@ -320,12 +324,24 @@ def lone_file_seconds(mode: str, latency_scale: float = 1.0) -> float:
 # the report -------------------------------------------------------------------------------------
 
 
+WALL_GOAL = 0.95
+"""Per-file mode's goal: this share of the SubmitJob wall at twice the assumed latencies."""
+
+
+def concurrency_for_wall(result: Result, share: float = WALL_GOAL) -> int:
+    """The fewest concurrent invocations at ``result``'s rate that offer ``share`` of the wall
+    (invocations assumed independent; at least 2, Lambda's minimum)."""
+    wanted = share * min(SUBMIT_JOB_PER_SECOND, result.wall_files_per_second)
+    return max(2, math.ceil(wanted / result.files_per_second_per_invocation))
+
+
 def run(scenario: Scenario) -> dict[str, Any]:
-    """Both modes under ``scenario``'s faults, per-file mode again at twice the latencies, and a
-    lone file's time to SubmitJob in each mode."""
+    """Both modes under ``scenario``'s faults, per-file mode again at twice and half the
+    latencies, and a lone file's time to SubmitJob in each mode."""
     results = [
         run_scenario(replace(scenario, mode=PER_FILE)),
         run_scenario(replace(scenario, mode=PER_FILE, latency_scale=2 * scenario.latency_scale)),
+        run_scenario(replace(scenario, mode=PER_FILE, latency_scale=scenario.latency_scale / 2)),
         run_scenario(replace(scenario, mode=BULK)),
     ]
     return {
@@ -355,6 +371,7 @@ def report(outcome: Mapping[str, Any]) -> str:
             f"{r.figures['submit_job_per_file']:.4f}",
             f"{r.figures['list_jobs_per_file']:.4f}",
             f"{r.invocations:,} ({r.crashed} crashed)",
+            f"{r.receives / r.invocations:.1f}",
             f"{r.files_per_second_per_invocation:.1f}",
             r.config.max_concurrency,
             f"{r.lookup_cost:.1%}",
@@ -373,6 +390,7 @@ def report(outcome: Mapping[str, Any]) -> str:
                 "SubmitJob/file",
                 "ListJobs/file",
                 "invocations",
+                "ReceiveMessage / invocation",
                 "files/s, one invocation",
                 "concurrency",
                 "lookups' share of the wall",
@@ -380,6 +398,18 @@ def report(outcome: Mapping[str, Any]) -> str:
             ],
             rows,
         )
+    )
+    slow = next(r for r in results if r.scenario.latency_scale == 2 * first.latency_scale)
+    fast = next(r for r in results if r.scenario.latency_scale == first.latency_scale / 2)
+    needed = concurrency_for_wall(slow)
+    fast_offer = needed * fast.files_per_second_per_invocation
+    lines.append(
+        f"Per-file concurrency: {needed} invocations reach {WALL_GOAL:.0%} of the wall at "
+        f"{slow.scenario.latency_scale:g}x latencies ({slow.files_per_second_per_invocation:.1f} "
+        f"files/s each; the default is {slow.config.max_concurrency}); at "
+        f"{fast.scenario.latency_scale:g}x they would offer {fast_offer:.0f} files/s, "
+        f"{fast_offer / SUBMIT_JOB_PER_SECOND:.1f}x the wall (SubmitJob throttles the excess; "
+        "the submitter backs off)."
     )
     lone = outcome["lone_file_seconds"]
     lines.append(

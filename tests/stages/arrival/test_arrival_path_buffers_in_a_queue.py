@@ -56,7 +56,7 @@ def test_function_reports_partial_batch_failures_with_capped_concurrency(
     mapping = arrival_mapping(default_template)
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["Properties"]["BatchSize"] == 10
-    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 9}
 
 
 def test_arrival_options_tune_the_queue_and_the_event_source(dockerfile_dir: Path) -> None:
