@@ -27,11 +27,18 @@ construct configures the arrival function. What is modelled, each step a functio
    counted from the start of the image pull; the outcome objects' S3 PUTs (one per file, at
    most) priced separately.
 
-Not modelled: failures and retries, Spot reclaims, EC2 compute (instance start), lost or doubled
-files (the arrival benchmark and ``tests.support.tally`` count those).
+With ``--compute ec2`` step 3 runs on EC2 instead (``_run_on_ec2``): Batch launches a
+16-vCPU instance when a RUNNABLE container finds no free vCPU, up to ``--max-vcpus``; it joins
+the cluster a few minutes later (lognormal, median 2.5 min); its first container pulls the image,
+later ones start from the host's cache (median 2 s); no Fargate launch rate; cost is the
+instances' on-demand vCPU-hours from launch to their last container's end.
+
+Not modelled: failures and retries, Spot reclaims, the idle minutes before Batch scales EC2
+instances in, lost or doubled files (the arrival benchmark and ``tests.support.tally`` count
+those).
 
 Run alone: ``python -m benchmarks.packing [--files 1000,100000,1000000] [--seconds 1,60]
-[--max-vcpus 1024]``.
+[--max-vcpus 1024] [--compute fargate|ec2]``.
 """
 
 from __future__ import annotations
@@ -79,6 +86,17 @@ BULK_CONCURRENCY = BulkOptions().max_concurrency
 """BulkOptions.max_concurrency's default."""
 BULK_MAX_FILES = BulkOptions().max_files_per_job
 """BulkOptions.max_files_per_job's default."""
+IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA = 35.0, 0.35
+"""Image pull and container start where the image is not cached (every Fargate task; an EC2
+instance's first container): lognormal, median 35 s (about 80 s at the 99th percentile)."""
+CACHED_START_MEDIAN = 2.0
+"""Container start on an EC2 instance that already pulled the image (ECS caches it per host)."""
+INSTANCE_START_MEDIAN, INSTANCE_START_SIGMA = 150.0, 0.3
+"""A new EC2 instance: launch, boot and ECS agent registration before Batch can place a job on
+it; lognormal, median 2.5 min (AWS Batch's guide says "a few minutes" against Fargate's 30 s;
+field reports run to 5-15 min)."""
+EC2_INSTANCE_VCPUS = 16
+"""vCPUs of each instance the compute environment launches (an m5.4xlarge, say)."""
 
 
 @dataclass(frozen=True)
@@ -89,9 +107,13 @@ class Scenario:
     seconds_per_file: float
     mode: str
     max_vcpus: int
+    compute: str = "fargate"
+    """``fargate`` or ``ec2``."""
     vcpus: float = 1.0
     memory_gib: float = 2.0
     lookups_per_file: float = 0.0
+    writes_per_file: int = WRITES_PER_FILE
+    """Table writes the arrival side makes per file in bulk mode."""
     overhead_per_file: float = 0.05
     seed: int = 7
 
@@ -150,7 +172,7 @@ def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float
         return
     invocations = min(BULK_CONCURRENCY, SQS_IN_FLIGHT // BULK_MAX_FILES)
     files_per_second = min(
-        TABLE_WRITES_PER_SECOND / WRITES_PER_FILE,
+        TABLE_WRITES_PER_SECOND / scenario.writes_per_file,
         invocations / HANDLER_CPU_SECONDS_PER_FILE,
     )
     done, start = 0, lognormal(rng, 1.0, 0.8)
@@ -218,10 +240,22 @@ class _LaunchBucket:
         return self._at
 
 
+def _work(scenario: Scenario, container: Container, ready: float, rng: random.Random) -> float:
+    """When a container that can start its first file at ``ready`` is done with its files."""
+    lanes = [ready] * min(container.parallelism, container.files)
+    for _ in range(container.files):
+        lane = heapq.heappop(lanes)
+        work = _with_mean(rng, scenario.seconds_per_file) + scenario.overhead_per_file
+        heapq.heappush(lanes, lane + work)
+    return max(lanes)
+
+
 def _run(
     scenario: Scenario, containers: Sequence[Container], rng: random.Random
 ) -> tuple[float, float]:
-    """The time the last file is processed, and the billed container-seconds."""
+    """The time the last file is processed, and the billed vCPU-seconds."""
+    if scenario.compute == "ec2":
+        return _run_on_ec2(scenario, containers, rng)
     slots = max(1, int(scenario.max_vcpus // scenario.vcpus))
     free_at = [0.0] * slots
     launches = _LaunchBucket(FARGATE_BURST, FARGATE_PER_SECOND)
@@ -229,17 +263,56 @@ def _run(
     for container in containers:
         slot_free = heapq.heappop(free_at)
         pull_starts = launches.take(max(container.runnable_at, slot_free))
-        ready = pull_starts + lognormal(rng, 35.0, 0.35)
-        lanes = [ready] * min(container.parallelism, container.files)
-        for _ in range(container.files):
-            lane = heapq.heappop(lanes)
-            work = _with_mean(rng, scenario.seconds_per_file) + scenario.overhead_per_file
-            heapq.heappush(lanes, lane + work)
-        ends = max(lanes)
+        ends = _work(
+            scenario,
+            container,
+            pull_starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA),
+            rng,
+        )
         heapq.heappush(free_at, ends)
-        billed += max(60.0, ends - pull_starts)
+        billed += max(60.0, ends - pull_starts) * scenario.vcpus
         last = max(last, ends)
     return last, billed
+
+
+def _run_on_ec2(
+    scenario: Scenario, containers: Sequence[Container], rng: random.Random
+) -> tuple[float, float]:
+    """EC2: Batch launches an instance when a RUNNABLE container finds no free vCPU (up to
+    ``max_vcpus``); it takes a few minutes to join; its first container pulls the image, the
+    others start from the host's cache. Instances bill from launch to their last container's
+    end (the idle minutes before Batch scales them in are not counted)."""
+    per_instance = max(1, int(EC2_INSTANCE_VCPUS // scenario.vcpus))
+    most_instances = max(1, scenario.max_vcpus // EC2_INSTANCE_VCPUS)
+    free_at: list[tuple[float, int]] = []
+    launched: list[float] = []
+    busy_until: list[float] = []
+    pulled: dict[int, float] = {}
+    for container in containers:
+        if (not free_at or free_at[0][0] > container.runnable_at) and len(
+            launched
+        ) < most_instances:
+            joins = container.runnable_at + lognormal(
+                rng, INSTANCE_START_MEDIAN, INSTANCE_START_SIGMA
+            )
+            instance = len(launched)
+            launched.append(container.runnable_at)
+            busy_until.append(joins)
+            for _ in range(per_instance):
+                heapq.heappush(free_at, (joins, instance))
+        slot_free, instance = heapq.heappop(free_at)
+        starts = max(container.runnable_at, slot_free)
+        if instance not in pulled:
+            pulled[instance] = starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA)
+        ready = max(starts + lognormal(rng, CACHED_START_MEDIAN, 0.3), pulled[instance])
+        ends = _work(scenario, container, ready, rng)
+        heapq.heappush(free_at, (ends, instance))
+        busy_until[instance] = max(busy_until[instance], ends)
+    billed = sum(
+        max(60.0, end - start) * EC2_INSTANCE_VCPUS
+        for start, end in zip(launched, busy_until, strict=True)
+    )
+    return max(busy_until), billed
 
 
 # 4. cost ----------------------------------------------------------------------------------------
@@ -256,10 +329,13 @@ def run_scenario(scenario: Scenario) -> Result:
     calls, containers = _containers(scenario, rng)
     last, billed = _run(scenario, containers, rng)
     prices = _prices()
-    per_second = (
-        scenario.vcpus * prices["fargate_vcpu_hour"]
-        + scenario.memory_gib * prices["fargate_gb_hour"]
-    ) / 3600
+    if scenario.compute == "ec2":
+        per_second = prices["ec2_vcpu_hour"] / 3600
+    else:
+        per_second = (
+            prices["fargate_vcpu_hour"]
+            + scenario.memory_gib / scenario.vcpus * prices["fargate_gb_hour"]
+        ) / 3600
     puts = 0 if scenario.mode == "per-file" else scenario.files
     return Result(
         scenario=scenario,
@@ -293,10 +369,11 @@ def report(results: Sequence[Result]) -> str:
         for r in results
     ]
     vcpus = {r.scenario.max_vcpus for r in results}
+    computes = sorted({r.scenario.compute for r in results})
     return "\n".join(
         [
             heading(
-                "Packing: uploads to last file processed (Fargate, max_vcpus "
+                f"Packing: uploads to last file processed ({', '.join(computes)}, max_vcpus "
                 + ", ".join(f"{v:,}" for v in sorted(vcpus))
                 + ")"
             ),
@@ -311,7 +388,7 @@ def report(results: Sequence[Result]) -> str:
                     "last processed (min)",
                     "vCPU bound (min)",
                     "vs bound",
-                    "Fargate cost",
+                    "compute cost",
                     "outcome PUTs",
                 ],
                 rows,
@@ -326,7 +403,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--packing-seconds", default="1,60")
     parser.add_argument("--packing-modes", default=",".join(MODES))
     parser.add_argument("--max-vcpus", type=int, default=1024)
+    parser.add_argument("--compute", choices=("fargate", "ec2"), default="fargate")
     parser.add_argument("--lookups-per-file", type=float, default=0.0)
+    parser.add_argument("--writes-per-file", type=int, default=WRITES_PER_FILE)
 
 
 def from_arguments(args: argparse.Namespace) -> list[Result]:
@@ -338,7 +417,9 @@ def from_arguments(args: argparse.Namespace) -> list[Result]:
                 seconds_per_file=float(seconds),
                 mode=mode,
                 max_vcpus=args.max_vcpus,
+                compute=args.compute,
                 lookups_per_file=args.lookups_per_file,
+                writes_per_file=args.writes_per_file,
             )
         )
         for seconds in args.packing_seconds.split(",")
