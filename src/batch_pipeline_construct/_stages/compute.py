@@ -138,16 +138,19 @@ def _stuck_job_actions(job: JobOptions) -> list[aws_batch.JobStateTimeLimitActio
     ]
 
 
-def _selects_public_subnets(vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelection) -> bool:
-    """Whether jobs land in public subnets, where Fargate needs a public IP to reach ECR."""
+def _selected_subnets(
+    vpc: aws_ec2.IVpc, selection: aws_ec2.SubnetSelection, *, one_per_az: bool | None = None
+) -> aws_ec2.SelectedSubnets:
+    """The subnets jobs land in (in public ones Fargate needs a public IP to reach ECR), or with
+    ``one_per_az``, the first of them in each Availability Zone."""
     return vpc.select_subnets(
         availability_zones=selection.availability_zones,
-        one_per_az=selection.one_per_az,
+        one_per_az=selection.one_per_az if one_per_az is None else one_per_az,
         subnet_filters=selection.subnet_filters,
         subnet_group_name=selection.subnet_group_name,
         subnets=selection.subnets,
         subnet_type=selection.subnet_type,
-    ).has_public
+    )
 
 
 def _split_instance_types(
@@ -195,7 +198,8 @@ class PipelineCompute(Construct):
             if vpc is None
             else aws_ec2.SubnetSelection()
         )
-        has_public_subnets = _selects_public_subnets(self.vpc, subnets)
+        selected = _selected_subnets(self.vpc, subnets)
+        has_public_subnets = selected.has_public
         self.shared_data: SharedData | None = (
             None
             if shared_data is None
@@ -204,7 +208,10 @@ class PipelineCompute(Construct):
                 "SharedData",
                 options=shared_data,
                 vpc=self.vpc,
-                subnets=subnets,
+                # EFS allows one mount target per Availability Zone.
+                subnets=aws_ec2.SubnetSelection(
+                    subnets=_selected_subnets(self.vpc, subnets, one_per_az=True).subnets
+                ),
                 removal_policy=removal_policy,
             )
         )

@@ -20,18 +20,6 @@ VOLUME_NAME = "shared-data"
 """The job definition's name of the shared data volume."""
 
 
-def _one_subnet_per_zone(selection: aws_ec2.SubnetSelection) -> aws_ec2.SubnetSelection:
-    """The jobs' subnets, at most one per Availability Zone: EFS allows one mount target each."""
-    return aws_ec2.SubnetSelection(
-        availability_zones=selection.availability_zones,
-        subnet_filters=selection.subnet_filters,
-        subnet_group_name=selection.subnet_group_name,
-        subnets=selection.subnets,
-        subnet_type=selection.subnet_type,
-        one_per_az=True,
-    )
-
-
 def _tls_only_policy() -> aws_iam.PolicyDocument:
     """A file system policy that refuses every client without TLS and allows nothing itself:
     clients need an IAM identity policy (the job role's grant) to mount at all."""
@@ -66,7 +54,7 @@ class SharedData(Construct):
             self,
             "FileSystem",
             vpc=vpc,
-            vpc_subnets=_one_subnet_per_zone(subnets),
+            vpc_subnets=subnets,
             encrypted=True,
             throughput_mode=aws_efs.ThroughputMode.ELASTIC,
             enable_automatic_backups=False,

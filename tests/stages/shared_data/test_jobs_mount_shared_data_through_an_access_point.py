@@ -197,3 +197,38 @@ def test_without_shared_data_nothing_is_mounted(default_template: Template) -> N
     container = definition["Properties"]["ContainerProperties"]
     assert "Volumes" not in container
     assert "SHARED_DATA_DIR" not in str(container.get("Environment"))
+
+
+def test_a_new_file_system_has_one_mount_target_per_zone_of_the_jobs_subnets(
+    dockerfile_dir: Path,
+) -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Stack")
+    private = aws_ec2.SubnetType.PRIVATE_WITH_EGRESS
+    vpc = aws_ec2.Vpc(
+        stack,
+        "Lab",
+        max_azs=2,
+        nat_gateways=1,
+        subnet_configuration=[
+            aws_ec2.SubnetConfiguration(name="public", subnet_type=aws_ec2.SubnetType.PUBLIC),
+            aws_ec2.SubnetConfiguration(name="jobs-a", subnet_type=private),
+            aws_ec2.SubnetConfiguration(name="jobs-b", subnet_type=private),
+        ],
+    )
+    BatchFilePipeline(
+        stack,
+        "Pipeline",
+        dockerfile_path=str(dockerfile_dir),
+        vpc=vpc,
+        compute=ComputeOptions(subnets=aws_ec2.SubnetSelection(subnet_type=private)),
+        shared_data=SharedDataOptions(),
+    )
+    template = Template.from_stack(stack)
+    _, environment = only(template, "AWS::Batch::ComputeEnvironment")
+    job_subnets = environment["Properties"]["ComputeResources"]["Subnets"]
+    assert len(job_subnets) == 4
+    targets = resources(template, "AWS::EFS::MountTarget").values()
+    target_subnets = [target["Properties"]["SubnetId"] for target in targets]
+    assert len(target_subnets) == 2
+    assert all(subnet in job_subnets for subnet in target_subnets)
