@@ -13,6 +13,7 @@ import enum
 import inspect
 import os
 import re
+import shlex
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -163,6 +164,8 @@ def _instead(prop: str, value: object, hint: object) -> str:
     """What to write instead of ``value``, as close to the user's intent as can be guessed."""
     arms = [arm for arm in _arms(hint) if arm is not type(None)]
     expected = arms[0]
+    if isinstance(value, type) and value in arms and dataclasses.is_dataclass(value):
+        return f"{value.__name__}() (an instance, not the class)"
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
     if isinstance(value, str) and expected in (Size, Duration):
         amount, unit = _amount(value)
@@ -186,6 +189,9 @@ def _instead(prop: str, value: object, hint: object) -> str:
     if expected is aws_ec2.SubnetSelection:
         return "aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PRIVATE_WITH_EGRESS)"
     if typing.get_origin(expected) in (Sequence, list, tuple):
+        if isinstance(value, str) and prop.endswith("command"):
+            # Batch runs a command's first word with the others as its arguments, no shell.
+            return f"a list of its words, e.g. {shlex.split(value)!r}"
         example = repr(value) if isinstance(value, str) else "'...'"
         return f"a list or tuple, e.g. [{example}]"
     if typing.get_origin(expected) in (Mapping, dict):

@@ -80,6 +80,18 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         "removal_policy",
         "a str where a RemovalPolicy is expected; write RemovalPolicy.DESTROY",
     ),
+    "command-as-one-string": (
+        {"job": JobOptions(command="python run.py --fast")},  # type: ignore[arg-type]
+        "job.command",
+        "a str where a list of str is expected; write a list of its words,"
+        " e.g. ['python', 'run.py', '--fast']",
+    ),
+    "options-class-for-an-instance": (
+        {"mode": BulkOptions},
+        "mode",
+        "a type where a PerFileOptions or BulkOptions is expected;"
+        " write BulkOptions() (an instance, not the class)",
+    ),
     "topic-arn-for-a-topic": (
         {"completion_topic": "arn:aws:sns:eu-west-1:123456789012:lab"},
         "completion_topic",
