@@ -263,5 +263,7 @@ def _import(interface: type, prop: str, value: object) -> str:
         "ITopic": f'aws_sns.Topic.from_topic_arn(self, "{construct_id}", {text})',
         "IKey": f'aws_kms.Key.from_key_arn(self, "{construct_id}", {text})',
         "IVpc": f'aws_ec2.Vpc.from_lookup(self, "{construct_id}", vpc_id={text})',
+        "IFileSystem": f'aws_efs.FileSystem.from_file_system_attributes(self, "{construct_id}", '
+        f"file_system_id={text}, security_group=...)",
     }
     return calls.get(interface.__name__, f"an {_name(interface)} construct")

@@ -25,6 +25,7 @@ from batch_pipeline_construct import (
     JobOptions,
     NotificationOptions,
     PipelineConfigurationError,
+    SharedDataOptions,
 )
 from tests.support.pipeline_builders import build_pipeline
 
@@ -59,6 +60,11 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         {"input_bucket": "my-lab-data"},
         "input_bucket",
         'a str where an aws_s3.IBucket is expected; write aws_s3.Bucket.from_bucket_name(self, "InputBucket", "my-lab-data")',
+    ),
+    "file-system-id-for-a-file-system": (
+        {"shared_data": SharedDataOptions(file_system="fs-0123456789abcdef0")},  # type: ignore[arg-type]
+        "shared_data.file_system",
+        'a str where an aws_efs.IFileSystem is expected; write aws_efs.FileSystem.from_file_system_attributes(self, "FileSystem", file_system_id="fs-0123456789abcdef0", security_group=...)',
     ),
     "one-address-for-a-list": (
         {"notifications": NotificationOptions(emails="a@b.org")},
