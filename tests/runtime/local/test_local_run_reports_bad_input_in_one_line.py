@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from batch_pipeline_construct.runtime.local.assembly import ImageAsset
+from batch_pipeline_construct.runtime.local.docker import build, docker_command
+from batch_pipeline_construct.runtime.local.errors import LocalRunError
 from tests.examples.example_apps import EXAMPLES_DIR
 from tests.runtime.local.conftest import Ran, run_local
 
@@ -100,3 +103,16 @@ def test_an_image_that_does_not_build(minimal_assembly: Path, tmp_path: Path) ->
 def test_a_disk_size_that_is_not_a_whole_number_of_mib_above_0(disk: str, tmp_path: Path) -> None:
     line = _one_line(run_local(tmp_path, tmp_path, "--disk-mib", disk, cwd=tmp_path))
     assert "--disk-mib" in line and "is not" in line
+
+
+@pytest.mark.docker
+def test_an_image_whose_base_cannot_be_pulled_says_why(tmp_path: Path) -> None:
+    # Docker prints "Step 1/1 : FROM ..." on stdout and the pull error on stderr.
+    (tmp_path / "Dockerfile").write_text("FROM registry.invalid/lab/base:1\n")
+
+    with pytest.raises(LocalRunError) as raised:
+        build(docker_command(), ImageAsset(directory=tmp_path), "bpc-test-unpullable:1")
+
+    assert "does not build: " in str(raised.value)
+    assert "registry.invalid" in str(raised.value).split("does not build: ", 1)[1]
+    assert "Step 1/1" not in str(raised.value)

@@ -52,7 +52,10 @@ def build(docker: str, asset: ImageAsset, tag: str) -> None:
         [*command, str(asset.directory)], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        # Docker prints its progress on stdout and the error on stderr: the reason is stderr's.
+        errors = [line for line in done.stderr.splitlines() if line.strip()]
+        progress = [line for line in done.stdout.splitlines() if line.strip()]
+        lines = errors or progress
         reason = lines[-1] if lines else f"exit code {done.returncode}"
         raise LocalRunError(f"the job image in {asset.directory} does not build: {reason}")
 
