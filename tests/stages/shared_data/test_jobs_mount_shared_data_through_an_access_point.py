@@ -78,6 +78,10 @@ def test_jobs_mount_the_new_file_system_read_only_as_the_job_role_over_tls(
         {"ContainerPath": "/mnt/shared", "ReadOnly": True, "SourceVolume": "shared-data"}
     ]
     assert {"Name": "SHARED_DATA_DIR", "Value": "/mnt/shared"} in container["Environment"]
+    if compute == "fargate":
+        # EFS volumes need Fargate platform 1.4.0 or later: LATEST, never an older pin.
+        platform = container["FargatePlatformConfiguration"]
+        assert platform.get("PlatformVersion", "LATEST") == "LATEST"
     # Jobs start only once the file system can be mounted in every zone.
     mount_targets = sorted(resources(template, "AWS::EFS::MountTarget"))
     assert len(mount_targets) == 2
