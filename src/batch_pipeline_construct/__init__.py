@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         CostGuardOptions,
         EmailNotifications,
         JobOptions,
+        JobSize,
         NotificationOptions,
         PackingOptions,
         PerFileOptions,
@@ -41,6 +42,7 @@ __all__ = [
     "CostGuardOptions",
     "EmailNotifications",
     "JobOptions",
+    "JobSize",
     "PackingOptions",
     "NotificationOptions",
     "PerFileOptions",
@@ -54,6 +56,7 @@ _MODULE_OF = {
     "BatchFilePipeline": ".pipeline",
     "PipelineConfigurationError": ".errors",
     **{name: ".options" for name in __all__ if name.endswith(("Options", "Type", "Notifications"))},
+    "JobSize": ".options",
 }
 
 

@@ -42,8 +42,21 @@ def _check(prop: str, value: object, hint: object) -> list[PipelineConfiguration
         option_group = _dataclass_of(hint, value)
         if option_group is not None and value is not None:
             return _check_fields(prop, value, option_group)
-        return []
+        return _check_items(prop, value, hint)
     return [PipelineConfigurationError(prop, value, _advice(prop, value, hint))]
+
+
+def _check_items(prop: str, value: object, hint: object) -> list[PipelineConfigurationError]:
+    """The fields of each option dataclass in a sequence (``job.sizes[1].vcpus``)."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) not in (Sequence, list, tuple) or not isinstance(value, Sequence):
+        return []
+    if not args or not (isinstance(args[0], type) and dataclasses.is_dataclass(args[0])):
+        return []
+    problems = []
+    for index, item in enumerate(value):
+        problems += _check_fields(f"{prop}[{index}]", item, args[0])
+    return problems
 
 
 def _check_fields(prop: str, value: object, option_group: type) -> list[PipelineConfigurationError]:

@@ -16,8 +16,9 @@ from itertools import combinations, pairwise
 
 from aws_cdk import Duration, Size, aws_ec2, aws_efs, aws_kms, aws_s3, aws_sns
 
+from ._instance_capacity import known_capacities
 from .errors import PipelineConfigurationError
-from .runtime import settings
+from .runtime import settings, sizing
 from .runtime.job import manifest
 from .runtime.job.contract import CONTRACT_VARIABLES, MANIFEST_URI
 from .runtime.records import config as records_config
@@ -177,6 +178,126 @@ _FARGATE_MEMORY_MIB: dict[float, tuple[int, ...]] = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class JobSize:
+    """The resources of the jobs of input objects up to a size (a sizing class of ``JobOptions.sizes``).
+
+    ``JobSize(up_to=Size.gibibytes(1), vcpus=1, memory=Size.gibibytes(2))``: an object of at
+    most 1 GiB (inclusive) gets 1 vCPU and 2 GiB. The last class has no ``up_to``.
+    """
+
+    vcpus: float
+    """vCPUs of these jobs. On Fargate 0.25, 0.5, 1, 2, 4, 8 or 16, paired with ``memory`` as
+    for ``JobOptions``."""
+
+    memory: Size
+    """Memory of these jobs (512 MiB at least)."""
+
+    up_to: Size | None = None
+    """The largest input object of this class, inclusive. Default: no bound (the last class)."""
+
+    gpus: int = 0
+    """GPUs of these jobs; EC2 only, and only when ``JobOptions.gpus`` is set (so the compute
+    environment has GPU instances). Default: 0."""
+
+    def validate(self, prop: str, job: JobOptions, compute: ComputeOptions) -> None:
+        """Raise :class:`PipelineConfigurationError` (naming ``prop``, e.g. ``job.sizes[1]``)
+        for resources the compute environment cannot give."""
+        if self.vcpus <= 0:
+            raise PipelineConfigurationError(f"{prop}.vcpus", self.vcpus, "use a positive number")
+        memory_mib = self.memory.to_mebibytes()
+        if memory_mib < 512:
+            raise PipelineConfigurationError(
+                f"{prop}.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
+            )
+        if self.up_to is not None and self.up_to.to_bytes() < 1:
+            raise PipelineConfigurationError(
+                f"{prop}.up_to", _describe_bytes(self.up_to), "use 1 byte or more"
+            )
+        if self.gpus < 0:
+            raise PipelineConfigurationError(f"{prop}.gpus", self.gpus, "use 0 or more")
+        if self.vcpus > compute.max_vcpus:
+            raise PipelineConfigurationError(
+                f"{prop}.vcpus",
+                self.vcpus,
+                f"at most compute.max_vcpus ({compute.max_vcpus}): a larger job never starts",
+            )
+        if compute.type is ComputeType.FARGATE:
+            if self.gpus:
+                raise PipelineConfigurationError(
+                    f"{prop}.gpus", self.gpus, "Fargate has no GPUs; use 0"
+                )
+            _check_fargate_pair(prop, self.vcpus, memory_mib)
+            return
+        if self.gpus and not job.gpus:
+            raise PipelineConfigurationError(
+                f"{prop}.gpus",
+                self.gpus,
+                "0, or set job.gpus too: only then does the compute environment get GPU "
+                "instances and the NVIDIA image",
+            )
+        capacities = known_capacities(compute.instance_types)
+        if capacities is not None and not any(c.holds(self.vcpus, memory_mib) for c in capacities):
+            largest = ", ".join(
+                f"{c.instance_type} ({c.vcpus} vCPU"
+                + ("" if c.memory_mib is None else f", {c.memory_mib} MiB")
+                + ")"
+                for c in capacities
+            )
+            raise PipelineConfigurationError(
+                prop,
+                f"{self.vcpus:g} vCPU, {memory_mib:g} MiB",
+                f"a job no instance type of compute.instance_types can hold: {largest}; use a "
+                "smaller class or a larger instance type",
+            )
+
+    def to_runtime(self) -> sizing.SizeClass:
+        """The class as the arrival function reads it."""
+        return sizing.SizeClass(
+            vcpus=self.vcpus,
+            memory_mib=int(self.memory.to_mebibytes()),
+            up_to_bytes=None if self.up_to is None else int(self.up_to.to_bytes()),
+            gpus=self.gpus,
+        )
+
+
+def _validate_sizes(sizes: Sequence[JobSize], job: JobOptions, compute: ComputeOptions) -> None:
+    """Every class valid on ``compute``, bounds strictly ascending, exactly the last open-ended."""
+    for index, job_size in enumerate(sizes):
+        prop = f"job.sizes[{index}]"
+        job_size.validate(prop, job, compute)
+        last = index == len(sizes) - 1
+        if last and job_size.up_to is not None:
+            raise PipelineConfigurationError(
+                f"{prop}.up_to",
+                _describe_bytes(job_size.up_to),
+                "None: the last class takes every larger file (leave up_to out)",
+            )
+        if not last and job_size.up_to is None:
+            raise PipelineConfigurationError(
+                f"{prop}.up_to",
+                None,
+                "a size: only the last class is open-ended (classes go from small to large)",
+            )
+        previous = sizes[index - 1].up_to if index else None
+        if job_size.up_to is not None and previous is not None:
+            if job_size.up_to.to_bytes() <= previous.to_bytes():
+                raise PipelineConfigurationError(
+                    f"{prop}.up_to",
+                    _describe_bytes(job_size.up_to),
+                    f"more than job.sizes[{index - 1}].up_to ({_describe_bytes(previous)}): "
+                    "classes go from small to large",
+                )
+
+
+def _describe_bytes(size: Size) -> str:
+    count = int(size.to_bytes())
+    for unit, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if count and count % unit == 0:
+            return f"{count // unit:,} {name}"
+    return f"{count:,} bytes"
+
+
 @dataclass(frozen=True)
 class JobOptions:
     """What each job gets: resources, command, environment, time limit and retries."""
@@ -206,6 +327,17 @@ class JobOptions:
     ephemeral_storage: Size | None = None
     """Fargate only: task storage, 21..200 GiB, in every mode (one job definition serves them
     all); on EC2 use ``ComputeOptions.root_volume_size``. Default: Fargate's 20 GiB."""
+
+    sizes: Sequence[JobSize] = ()
+    """Sizing classes: each file's job gets the resources of the first class whose ``up_to``
+    its input object does not exceed (inclusive), through SubmitJob's resource overrides; in
+    bulk mode the files of each class share their own array jobs. Bounds ascend; the last
+    class has no ``up_to``. Each is checked at synth like ``vcpus``/``memory`` (Fargate's pairs;
+    on EC2 the largest of ``instance_types`` when their names tell their size: ``c``, ``m`` and
+    ``r`` families hold 2, 4 and 8 GiB per vCPU; with ``optimal`` or families only the vCPUs
+    are checked, against ``compute.max_vcpus``). ``vcpus``/``memory`` above stay the job
+    definition's, for a file whose size is unknown. Default: none, every job gets ``vcpus``
+    and ``memory``."""
 
     stuck_timeout: Duration | None = field(default_factory=lambda: Duration.minutes(30))
     """How long a job may wait RUNNABLE for a reason that does not pass by itself (no instance
@@ -260,6 +392,7 @@ class JobOptions:
             raise PipelineConfigurationError(
                 "job.command", list(self.command), "give at least one word, or None"
             )
+        _validate_sizes(self.sizes, self, compute)
         if compute.type is ComputeType.FARGATE:
             self._validate_fargate(memory_mib)
         elif self.ephemeral_storage is not None:
@@ -276,19 +409,7 @@ class JobOptions:
                 self.gpus,
                 "Fargate has no GPUs; use ComputeOptions(type=ComputeType.EC2)",
             )
-        allowed_memory = _FARGATE_MEMORY_MIB.get(float(self.vcpus))
-        if allowed_memory is None:
-            raise PipelineConfigurationError(
-                "job.vcpus",
-                self.vcpus,
-                "Fargate allows " + ", ".join(f"{v:g}" for v in _FARGATE_MEMORY_MIB),
-            )
-        if memory_mib not in allowed_memory:
-            raise PipelineConfigurationError(
-                "job.memory",
-                f"{memory_mib:g} MiB",
-                f"with {self.vcpus:g} vCPU Fargate allows {_describe_mib(allowed_memory)}",
-            )
+        _check_fargate_pair("job", self.vcpus, memory_mib)
         low, high = FARGATE_EPHEMERAL_STORAGE_GIB_RANGE
         if (
             self.ephemeral_storage is not None
@@ -303,6 +424,23 @@ class JobOptions:
 
 # Set per job by the arrival function (or the job resolver); a user's value would be overwritten.
 _RESERVED_ENVIRONMENT = frozenset((*CONTRACT_VARIABLES, MANIFEST_URI))
+
+
+def _check_fargate_pair(prop: str, vcpus: float, memory_mib: float) -> None:
+    """Raise for a vCPU/memory pair Fargate does not offer (``prop``: where they were given)."""
+    allowed_memory = _FARGATE_MEMORY_MIB.get(float(vcpus))
+    if allowed_memory is None:
+        raise PipelineConfigurationError(
+            f"{prop}.vcpus",
+            vcpus,
+            "Fargate allows " + ", ".join(f"{v:g}" for v in _FARGATE_MEMORY_MIB),
+        )
+    if memory_mib not in allowed_memory:
+        raise PipelineConfigurationError(
+            f"{prop}.memory",
+            f"{memory_mib:g} MiB",
+            f"with {vcpus:g} vCPU Fargate allows {_describe_mib(allowed_memory)}",
+        )
 
 
 def _describe_mib(values: Sequence[int]) -> str:

@@ -185,6 +185,7 @@ class BatchFilePipeline(Construct):
             record_retention=records.retention,
             mode=mode,
             packing=None if bulk is None else bulk.packing.settings_for(job, compute),
+            job_sizes=tuple(job_size.to_runtime() for job_size in job.sizes),
             output_prefix=output_prefix,
             log_retention=log_retention,
             removal_policy=removal_policy,

@@ -8,6 +8,7 @@ import pytest
 
 from batch_pipeline_construct.runtime import settings
 from batch_pipeline_construct.runtime.settings import ArrivalSettings
+from batch_pipeline_construct.runtime.sizing import SizeClass
 
 MINIMAL = ArrivalSettings(
     job_queue_arn="arn:aws:batch:us-east-1:111122223333:job-queue/q",
@@ -30,6 +31,10 @@ def test_every_setting_survives_the_round_trip() -> None:
         manifest_prefix="lists/",
         trigger_prefix="raw/",
         trigger_suffixes=(".csv", ".csv.gz, odd"),
+        job_sizes=(
+            SizeClass(vcpus=0.5, memory_mib=1024, up_to_bytes=10**9),
+            SizeClass(vcpus=16, memory_mib=65536, gpus=1),
+        ),
     )
 
     environ = sent.to_environ()
@@ -83,6 +88,7 @@ def test_every_field_has_its_own_environment_variable() -> None:
         child_capacity=7,
         trigger_prefix="raw/",
         trigger_suffixes=(".csv",),
+        job_sizes=(SizeClass(vcpus=1, memory_mib=2048),),
     )
     environ = fields.to_environ()
     assert len(environ) == len(ArrivalSettings.__dataclass_fields__)

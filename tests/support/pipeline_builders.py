@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
-from batch_pipeline_construct import BatchFilePipeline
+from batch_pipeline_construct import BatchFilePipeline, PipelineConfigurationError
 
 
 def build_pipeline(dockerfile_dir: Path, **props: Any) -> tuple[cdk.Stack, BatchFilePipeline]:
@@ -17,6 +18,13 @@ def build_pipeline(dockerfile_dir: Path, **props: Any) -> tuple[cdk.Stack, Batch
     stack = cdk.Stack(app, "Stack")
     pipeline = BatchFilePipeline(stack, "Pipeline", dockerfile_path=str(dockerfile_dir), **props)
     return stack, pipeline
+
+
+def refusal(dockerfile_dir: Path, **props: Any) -> PipelineConfigurationError:
+    """The error that building a pipeline with ``props`` raises (the test fails without one)."""
+    with pytest.raises(PipelineConfigurationError) as raised:
+        build_pipeline(dockerfile_dir, **props)
+    return raised.value
 
 
 def template_of(dockerfile_dir: Path, **props: Any) -> Template:

@@ -22,6 +22,7 @@ from constructs import Construct
 from ..options import ArrivalOptions, BulkOptions, PerFileOptions, TriggerOptions
 from ..runtime import settings
 from ..runtime.job.manifest import PackingSettings
+from ..runtime.sizing import SizeClass
 from .key_filters import claim_key_filters
 from .permissions import grant_job_lookup, grant_object_write, grant_submit_to_every_revision
 from .queues import DEAD_LETTER_RETENTION, function_queue, secure_queue
@@ -54,6 +55,7 @@ class ArrivalPath(Construct):
         record_retention: Duration,
         mode: PerFileOptions | BulkOptions,
         packing: PackingSettings | None,
+        job_sizes: tuple[SizeClass, ...],
         output_prefix: str,
         log_retention: aws_logs.RetentionDays,
         removal_policy: RemovalPolicy,
@@ -113,6 +115,7 @@ class ArrivalPath(Construct):
             **_packing_fields(packing or PackingSettings()),
             trigger_prefix=trigger.prefix or "",
             trigger_suffixes=tuple(trigger.suffixes),
+            job_sizes=job_sizes,
         )
 
         function = runtime_function(

@@ -34,6 +34,7 @@ from .job.manifest import (
 from .job.manifest import (
     MIN_ARRAY_SIZE as MIN_ARRAY_SIZE,
 )
+from .sizing import SizeClass
 
 # --- limits and defaults shared by the construct and the runtime ---------------------------------
 
@@ -80,6 +81,7 @@ MAX_FILE_ATTEMPTS = "BPC_MAX_FILE_ATTEMPTS"
 CHILD_CAPACITY = "BPC_CHILD_CAPACITY"
 TRIGGER_PREFIX = "BPC_TRIGGER_PREFIX"
 TRIGGER_SUFFIXES = "BPC_TRIGGER_SUFFIXES"
+JOB_SIZES = "BPC_JOB_SIZES"
 
 _ENVIRON = "environ"
 _REQUIRED: Any = dataclasses.MISSING
@@ -93,9 +95,10 @@ def setting(name: str, default: Any = _REQUIRED) -> Any:
 class EnvironSettings:
     """Base of a frozen settings dataclass whose fields are declared with :func:`setting`.
 
-    Fields of type ``str``, ``str | None``, ``int`` and ``bool`` are written by
-    :meth:`to_environ` (a value equal to its default, or None, is left out) and read back by
-    :meth:`from_environ`, so a setting's name, default and conversion are written once.
+    Fields of type ``str``, ``str | None``, ``int``, ``bool`` and tuples (of strings or of
+    dataclasses, as JSON) are written by :meth:`to_environ` (a value equal to its default, or
+    None, is left out) and read back by :meth:`from_environ`, so a setting's name, default and
+    conversion are written once.
     """
 
     def to_environ(self) -> dict[str, str]:
@@ -168,6 +171,9 @@ class ArrivalSettings(EnvironSettings):
     """The input bucket notification's key prefix ('' for any key)."""
     trigger_suffixes: tuple[str, ...] = setting(TRIGGER_SUFFIXES, ())
     """The notifications' key suffixes, one matching is enough (none for any ending)."""
+    job_sizes: tuple[SizeClass, ...] = setting(JOB_SIZES, ())
+    """The sizing classes, ascending (see ``runtime.sizing``); none: every job has the job
+    definition's resources."""
 
     def triggers(self, key: str) -> bool:
         """Whether a new object ``key`` starts a job: the bucket notification's own filters."""
@@ -196,7 +202,14 @@ def _encode(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return json.dumps(list(value))
+        return json.dumps(
+            [
+                dataclasses.asdict(item)
+                if dataclasses.is_dataclass(item) and not isinstance(item, type)
+                else item
+                for item in value
+            ]
+        )
     return str(value)
 
 
@@ -206,5 +219,8 @@ def _decode(text: str, kind: object) -> object:
     if kind is int:
         return int(text)
     if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
+            return tuple(item(**fields) for fields in json.loads(text))
         return tuple(json.loads(text))
     return text

@@ -39,6 +39,7 @@ from ..job.contract import MANIFEST_URI, MANIFEST_URI_PARAMETER, JobContract, jo
 from ..job.manifest import ManifestPlan, plan_manifest
 from ..logs import log
 from ..settings import JOB_NAME_PREFIX, MAX_ARRAY_SIZE
+from ..sizing import class_label
 from .dispatch import FileOutcome, contract_for, manifest_location, submission_name
 from .idempotency import Claim, Taken, dedupe_key
 from .invocation import CALL_MARGIN_SECONDS, DeadLetterUnavailable, Invocation
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 
 TOP_UP_STOP_SECONDS = 30.0
 """No more messages are received when less than this is left of the invocation."""
+
+Verdict = Literal["submitted", "failed", "unknown"]
+"""What became of a submission: ``unknown`` when a job may exist (its claims are kept)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,9 +112,10 @@ class _Collection:
     def refs(self) -> list[ObjectRef]:
         return [ref for message in self.messages for ref in message.refs]
 
-    def claim_all(self, name: str | None) -> None:
-        """Claim every file for the job ``name`` (per-file names when None), many at a time."""
-        claims = iter(_concurrently(lambda ref: self._claim(ref, name), self.refs))
+    def claim_all(self, name_of: Callable[[ObjectRef], str | None]) -> None:
+        """Claim every file for its job ``name_of(ref)`` (its per-file name when None), many at
+        a time."""
+        claims = iter(_concurrently(lambda ref: self._claim(ref, name_of(ref)), self.refs))
         for message in self.messages:
             message.claims = [next(claims) for _ in message.refs]
 
@@ -198,12 +203,12 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
     sqs = clients.sqs()
     url = settings.arrival_queue_url
     acked_handles = _top_up(collection, invocation)
-    held_records: list[str] = []
-    held_handles: list[str] = []
     try:
-        name = _array_job_name(invocation) if collection.size > 1 else None
-        collection.claim_all(name)
+        submitter = invocation.dispatcher.submitter
+        names = _array_job_names(collection, invocation)
+        collection.claim_all(lambda ref: names.get(submitter.size_class(ref.size)))
         collection.recover()
+        held: list[_Message] = []
         for message in collection.messages:
             admission = _admission(message, invocation)
             if admission == "wait" and message.handle is None:
@@ -211,17 +216,27 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
             elif admission == "done" and message.handle is not None:
                 acked_handles.append(message.handle)
             elif admission == "hold":
-                (held_records if message.handle is None else held_handles).append(
-                    message.handle or message.message_id
-                )
+                held.append(message)
         if collection.files:
-            verdict = _submit_collection(collection, invocation, name)
-            if verdict == "submitted":
-                acked_handles += held_handles
-            else:
-                failures += held_records
-                if verdict == "failed":  # no job exists: retry soon
-                    _make_visible(sqs, url, held_handles, invocation)
+            # A full collection means the queue still holds files: pack, do not spread.
+            more_waiting = collection.size >= collection.limit
+            verdicts: dict[str, Verdict] = {}
+            for size_class, files in _by_size_class(collection.files, submitter.size_class):
+                verdict = _submit_files(
+                    files, invocation, names.get(size_class), size_class, more_waiting=more_waiting
+                )
+                verdicts.update((_local_key(ref), verdict) for ref, _ in files)
+            retry_soon: list[str] = []
+            for message in held:
+                verdict = _held_verdict(message, verdicts)
+                if verdict == "submitted":
+                    if message.handle is not None:
+                        acked_handles.append(message.handle)
+                elif message.handle is None:
+                    failures.append(message.message_id)
+                elif verdict == "failed":  # no job exists: retry soon
+                    retry_soon.append(message.handle)
+            _make_visible(sqs, url, retry_soon, invocation)
     except Exception as error:  # top-up messages reappear after their visibility timeout
         invocation.error("bulk-error", reason=repr(error))
         failures += [m.message_id for m in collection.messages if m.handle is None]
@@ -309,25 +324,58 @@ def _concurrently(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return list(pool.map(function, items))
 
 
-def _array_job_name(invocation: Invocation) -> str:
-    """A new array job's name, unique to this submission (its manifest is named after it)."""
+def _array_job_names(collection: _Collection, invocation: Invocation) -> dict[int | None, str]:
+    """The array job of each sizing class the collection's files fall in (None: no class),
+    by class; none when the collection is a single file (it gets its per-file job's name)."""
+    if collection.size <= 1:
+        return {}
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(invocation.wall_clock()))
-    return job_name(JOB_NAME_PREFIX, f"bulk-{stamp}-{uuid.uuid4().hex[:12]}")
+    size_class = invocation.dispatcher.submitter.size_class
+    names: dict[int | None, str] = {}
+    for index in {size_class(ref.size) for ref in collection.refs}:
+        label = "" if index is None else class_label(index)  # "sizes[0]" reads "sizes-0-"
+        names[index] = job_name(JOB_NAME_PREFIX, f"bulk-{label}{stamp}-{uuid.uuid4().hex[:12]}")
+    return names
 
 
-def _submit_collection(
-    collection: _Collection, invocation: Invocation, name: str | None
-) -> Literal["submitted", "failed", "unknown"]:
-    """Submit the collected files; ``unknown`` when a job may exist (the claims are kept)."""
+def _by_size_class(
+    files: list[tuple[ObjectRef, Claim | None]], size_class: Callable[[int | None], int | None]
+) -> list[tuple[int | None, list[tuple[ObjectRef, Claim | None]]]]:
+    """``files`` grouped by sizing class, in the order each class first appears."""
+    groups: dict[int | None, list[tuple[ObjectRef, Claim | None]]] = {}
+    for ref, claim in files:
+        groups.setdefault(size_class(ref.size), []).append((ref, claim))
+    return list(groups.items())
+
+
+_VERDICT_RANK: dict[Verdict, int] = {"submitted": 0, "failed": 1, "unknown": 2}
+
+
+def _held_verdict(message: _Message, verdicts: dict[str, Verdict]) -> Verdict:
+    """What became of a held message's files: the worst verdict of its own files' jobs, and of
+    every job when it repeats files collected from another message."""
+    mine = [verdicts.get(_local_key(ref), "submitted") for ref in message.refs]
+    if message.repeats:
+        mine += verdicts.values()
+    return max(mine, key=_VERDICT_RANK.__getitem__, default="submitted")
+
+
+def _submit_files(
+    files: list[tuple[ObjectRef, Claim | None]],
+    invocation: Invocation,
+    name: str | None,
+    size_class: int | None,
+    *,
+    more_waiting: bool,
+) -> Verdict:
+    """Submit files of one sizing class as one job; ``unknown`` when a job may exist (the claims
+    are kept)."""
     settings = invocation.settings
     dispatcher = invocation.dispatcher
-    files = collection.files
     contracts = [contract_for(ref, settings) for ref, _ in files]
     try:
         plan = None
         if name is not None:  # the claims name a bulk job: its manifest says which files it has
-            # A full collection means the queue still holds files: pack, do not spread.
-            more_waiting = collection.size >= collection.limit
             plan = _write_manifest(contracts, invocation, name, more_waiting=more_waiting)
         if len(contracts) == 1:
             job = name or submission_name(files[0][0], settings)
@@ -335,7 +383,7 @@ def _submit_collection(
             job_ids = [submitted.job_id]
         else:
             assert name is not None and plan is not None  # more than one file was collected
-            submitted = _submit_array(plan, invocation, name)
+            submitted = _submit_array(plan, invocation, name, size_class)
             job_ids = [f"{submitted.job_id}:{plan.child_of(n)}" for n in range(len(contracts))]
     except SubmissionFailed as error:
         return _not_submitted(files, error, unknown=error.unknown, invocation=invocation)
@@ -366,7 +414,7 @@ def _not_submitted(
     *,
     unknown: bool,
     invocation: Invocation,
-) -> Literal["failed", "unknown"]:
+) -> Verdict:
     if not unknown:  # no job exists, so a redelivery may submit afresh
         _concurrently(_releaser(invocation), [claim for _, claim in files])
     for ref, _ in files:
@@ -399,7 +447,9 @@ def _write_manifest(
     return plan
 
 
-def _submit_array(plan: ManifestPlan, invocation: Invocation, name: str) -> Submitted:
+def _submit_array(
+    plan: ManifestPlan, invocation: Invocation, name: str, size_class: int | None
+) -> Submitted:
     settings = invocation.settings
     bucket, key = manifest_location(settings, name)
     uri = f"s3://{bucket}/{key}"
@@ -416,6 +466,7 @@ def _submit_array(plan: ManifestPlan, invocation: Invocation, name: str) -> Subm
             "count": str(plan.count),
             "outputBucket": settings.output_bucket,
         },
+        size_class=size_class,
     )
 
 

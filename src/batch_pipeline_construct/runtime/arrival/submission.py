@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import random as _random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -37,11 +37,16 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from .. import clients
 from ..job.contract import JobContract
 from ..settings import MAX_ARRAY_SIZE, MIN_ARRAY_SIZE, SUBMIT_MAX_ATTEMPTS
+from ..sizing import SIZE_CLASS_PARAMETER, SizeClass, class_index, class_label
 from .lookup import JobLookup
 
 if TYPE_CHECKING:
     from mypy_boto3_batch import BatchClient
-    from mypy_boto3_batch.type_defs import KeyValuePairTypeDef, SubmitJobRequestTypeDef
+    from mypy_boto3_batch.type_defs import (
+        ContainerOverridesTypeDef,
+        KeyValuePairTypeDef,
+        SubmitJobRequestTypeDef,
+    )
 
     from ..settings import ArrivalSettings
 
@@ -144,6 +149,7 @@ class Submitter:
         clock: Callable[[], float] = time.monotonic,
         deadline: float | None = None,
         lookup: JobLookup | None = None,
+        sizes: Sequence[SizeClass] = (),
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
@@ -158,6 +164,8 @@ class Submitter:
         self._clock = clock
         self._deadline = deadline
         self._call_seconds = clients.worst_case_seconds(client)
+        self.sizes = tuple(sizes)
+        """The sizing classes jobs are submitted with (none: the job definition's resources)."""
         self.lookup = lookup
         """Finds jobs by name after an unknown outcome."""
         self.retries = 0
@@ -186,6 +194,7 @@ class Submitter:
             clock=clock,
             deadline=deadline,
             lookup=JobLookup(client, settings.job_queue_arn),
+            sizes=settings.job_sizes,
         )
 
     def time_for_a_call(self) -> bool:
@@ -206,16 +215,24 @@ class Submitter:
             return None
         return Submitted(found.job_id, found.job_name, 0, found=True, array_size=found.array_size)
 
+    def size_class(self, size: int | None) -> int | None:
+        """The index of the sizing class of an object of ``size`` bytes (None: no class)."""
+        return class_index(self.sizes, size)
+
     def submit(self, contract: JobContract, job_name: str) -> Submitted:
-        """Submit one job for one file, with the contract as environment and parameters."""
+        """Submit one job for one file, with the contract as environment and parameters and
+        the resources of the file's sizing class."""
         return self._submit(
-            {
-                "jobName": job_name,
-                "jobQueue": self._job_queue,
-                "jobDefinition": self._job_definition,
-                "parameters": contract.parameters(),
-                "containerOverrides": {"environment": _env_list(contract.environment())},
-            }
+            self._sized(
+                {
+                    "jobName": job_name,
+                    "jobQueue": self._job_queue,
+                    "jobDefinition": self._job_definition,
+                    "parameters": contract.parameters(),
+                },
+                contract.environment(),
+                self.size_class(contract.input_size),
+            )
         )
 
     def submit_array(
@@ -225,22 +242,45 @@ class Submitter:
         size: int,
         environment: Mapping[str, str],
         parameters: Mapping[str, str],
+        size_class: int | None = None,
     ) -> Submitted:
-        """Submit one array job of ``size`` children (2 to 10,000)."""
+        """Submit one array job of ``size`` children (2 to 10,000), with the resources of the
+        sizing class ``size_class`` (an index into :attr:`sizes`) when given."""
         if not MIN_ARRAY_SIZE <= size <= MAX_ARRAY_SIZE:
             raise ValueError(
                 f"an array job has {MIN_ARRAY_SIZE} to {MAX_ARRAY_SIZE:,} children, got {size}"
             )
         return self._submit(
-            {
-                "jobName": job_name,
-                "jobQueue": self._job_queue,
-                "jobDefinition": self._job_definition,
-                "arrayProperties": {"size": size},
-                "parameters": dict(parameters),
-                "containerOverrides": {"environment": _env_list(environment)},
-            }
+            self._sized(
+                {
+                    "jobName": job_name,
+                    "jobQueue": self._job_queue,
+                    "jobDefinition": self._job_definition,
+                    "arrayProperties": {"size": size},
+                    "parameters": dict(parameters),
+                },
+                environment,
+                size_class,
+            )
         )
+
+    def _sized(
+        self,
+        request: SubmitJobRequestTypeDef,
+        environment: Mapping[str, str],
+        size_class: int | None,
+    ) -> SubmitJobRequestTypeDef:
+        """``request`` with its container overrides: ``environment`` and, for a sizing class,
+        its resources (and its label as a parameter, to show in the console)."""
+        overrides: ContainerOverridesTypeDef = {"environment": _env_list(environment)}
+        if size_class is not None:
+            overrides["resourceRequirements"] = self.sizes[size_class].resource_requirements()
+            request["parameters"] = {
+                **request.get("parameters", {}),
+                SIZE_CLASS_PARAMETER: class_label(size_class),
+            }
+        request["containerOverrides"] = overrides
+        return request
 
     def _submit(self, request: SubmitJobRequestTypeDef) -> Submitted:
         name = request["jobName"]
