@@ -21,7 +21,9 @@ from tests.runtime.runtime_pipeline import (
     OUTPUT_BUCKET,
     LambdaContext,
     Pipeline,
+    client_error,
     environment,
+    inject,
     s3_body,
     s3_record,
     sqs_event,
@@ -183,3 +185,31 @@ def test_a_redelivered_mixed_batch_starts_no_second_job(
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
 
     assert len(submissions(faults)) == first
+
+
+def test_one_class_refused_returns_only_its_files_messages(bulk: Pipeline) -> None:
+    sized(bulk)
+    inject(
+        clients.batch(),
+        "batch.SubmitJob",
+        lambda params: (
+            client_error("ClientException", 400)
+            if params.get("parameters", {}).get("sizeClass") == "sizes[1]"
+            else None
+        ),
+    )
+    event = event_of_every_size()
+    message_of = {
+        json.loads(record["body"])["Records"][0]["s3"]["object"]["size"]: record["messageId"]
+        for record in event["Records"]
+    }
+
+    result = handler(event, LambdaContext())
+
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == sorted(
+        message_of[size] for size, index in SIZES.items() if index == 1
+    )
+    assert sorted(job["parameters"]["sizeClass"] for job in bulk.jobs()) == [
+        "sizes[0]",
+        "sizes[2]",
+    ]
