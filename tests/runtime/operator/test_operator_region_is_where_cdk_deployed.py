@@ -1,5 +1,6 @@
 """The operator commands look in the Region ``cdk deploy`` used: ``--region``, else ``AWS_REGION``,
-else ``AWS_DEFAULT_REGION`` or the profile's, the order of the CDK CLI and the AWS CLI.
+else ``AWS_DEFAULT_REGION`` or the profile's, the order of the CDK CLI and the AWS CLI; a
+``--function`` ARN names its own Region.
 
 boto3 alone reads only ``AWS_DEFAULT_REGION``: a user who set ``AWS_REGION`` (as the README's
 "Before you deploy" says) was told there was no Region, or was sent to another one.
@@ -11,7 +12,8 @@ import os
 
 import pytest
 
-from batch_pipeline_construct.runtime.operator.errors import OperatorError
+from batch_pipeline_construct.runtime.operator.cli import main
+from batch_pipeline_construct.runtime.operator.errors import EXIT_UNUSABLE, OperatorError
 from batch_pipeline_construct.runtime.operator.session import use_session
 
 
@@ -50,3 +52,13 @@ def test_aws_default_region_still_serves(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_no_region_anywhere_says_where_to_set_one() -> None:
     with pytest.raises(OperatorError, match="pass --region, set AWS_REGION"):
         use_session(region=None, profile=None)
+
+
+def test_a_function_arn_names_its_region(capsys: pytest.CaptureFixture[str]) -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:lab-arrival"
+
+    assert main(["redrive", "--function", arn]) == EXIT_UNUSABLE
+    assert capsys.readouterr().err == (
+        f"batch-pipeline: error: no Lambda function {arn!r} in eu-west-1"
+        " (deployed to another Region? pass --region)\n"
+    )

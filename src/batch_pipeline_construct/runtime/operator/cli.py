@@ -25,7 +25,7 @@ from ..local import command as local
 from . import failed, redrive, reprocess, retry, status
 from .errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, OperatorError
 from .session import INSTALL_HINT, use_session
-from .target import add_target_options
+from .target import add_target_options, region_of_function
 
 __all__ = ["COMMANDS", "PROG", "Commands", "Run", "main"]
 
@@ -112,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.aws:
-            args.aws_region = use_session(region=args.region, profile=args.profile)
+            region = args.region or region_of_function(args.function)
+            args.aws_region = use_session(region=region, profile=args.profile)
         status: int = args.handler(args)
         return status
     except OperatorError as error:

@@ -73,6 +73,12 @@ def locate(args: argparse.Namespace) -> PipelineTarget:
     )
 
 
+def region_of_function(function: str | None) -> str | None:
+    """The Region in a function ARN (``arn:aws:lambda:REGION:…``); None for a name or nothing."""
+    parts = (function or "").split(":")
+    return parts[3] or None if len(parts) > 3 and parts[0] == "arn" else None
+
+
 def settings_of_function(function_name: str) -> ArrivalSettings:
     """The settings of the arrival function ``function_name``, from its environment."""
     from botocore.exceptions import ClientError
