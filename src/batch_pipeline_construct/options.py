@@ -331,7 +331,8 @@ class JobOptions:
     sizes: Sequence[JobSize] = ()
     """Sizing classes: each file's job gets the resources of the first class whose ``up_to``
     its input object does not exceed (inclusive), through SubmitJob's resource overrides; in
-    bulk mode the files of each class share their own array jobs. Bounds ascend; the last
+    bulk mode the files of each class share their own array jobs (``mode.packing`` applies to
+    every class alike: set its ``parallelism`` for the classes' vCPUs). Bounds ascend; the last
     class has no ``up_to``. Each is checked at synth like ``vcpus``/``memory`` (Fargate's pairs;
     on EC2 the largest of ``instance_types`` when their names tell their size: ``c``, ``m`` and
     ``r`` families hold 2, 4 and 8 GiB per vCPU; with ``optimal`` or families only the vCPUs
