@@ -51,6 +51,7 @@ __all__ = [
     "ManifestPlan",
     "PackingSettings",
     "files_per_child_for",
+    "outcomes_folder",
     "outcomes_uri",
     "plan_manifest",
     "read_manifest",
@@ -240,6 +241,11 @@ def outcomes_uri(manifest_uri: str, child: int) -> str:
     """
     base = manifest_uri.removesuffix(".json")
     return f"{base}/{OUTCOMES_FOLDER}/{child}.json"
+
+
+def outcomes_folder(manifest_uri: str) -> str:
+    """``s3://`` prefix of every outcome object of the array job with ``manifest_uri``."""
+    return outcomes_uri(manifest_uri, 0).rpartition("/")[0] + "/"
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

@@ -25,14 +25,9 @@ from .schema import FileState
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["ChildOutcomeReader", "OutcomesOfChild", "outcomes_folder", "record_fields"]
+__all__ = ["ChildOutcomeReader", "OutcomesOfChild", "record_fields"]
 
 _STATES = {"succeeded": FileState.SUCCEEDED, "failed": FileState.FAILED}
-
-
-def outcomes_folder(manifest_uri: str) -> str:
-    """``s3://`` prefix of every outcome object of the array job with ``manifest_uri``."""
-    return outcomes_uri(manifest_uri, 0).rpartition("/")[0] + "/"
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..job.manifest import outcomes_folder
 from .model import FileRecord, RunRecord
-from .outcomes import outcomes_folder
 from .schema import FileState
 
 if TYPE_CHECKING:
