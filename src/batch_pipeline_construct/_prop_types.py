@@ -9,6 +9,7 @@ every mismatch becomes a :class:`PipelineConfigurationError` that says what to w
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
 import inspect
 import os
@@ -25,16 +26,51 @@ from .errors import PipelineConfigurationError
 _NOT_CHECKED = frozenset(("self", "scope", "construct_id"))
 
 
+RENAMED_PROPS: Mapping[str, str] = {
+    "bulk": "mode=BulkOptions(...)",
+    "notification_emails": "notifications=NotificationOptions(emails=[...])",
+    "topic_encryption_key": "notifications=NotificationOptions(topic_encryption_key=...)",
+    "vpc_subnets": "compute=ComputeOptions(subnets=...)",
+}
+"""Props of earlier versions, and what to write instead."""
+
+
 def raise_for_wrong_types(constructor: Callable[..., object], given: Mapping[str, object]) -> None:
-    """Raise one :class:`PipelineConfigurationError` listing every prop of the wrong type."""
+    """Raise one :class:`PipelineConfigurationError` listing every prop of the wrong type.
+
+    A constructor's ``**keywords`` parameter collects names that are not props (an earlier
+    version's, a typo): each is reported too, with what to write instead.
+    """
     hints = typing.get_type_hints(constructor)
     problems: list[PipelineConfigurationError] = []
-    for name in inspect.signature(constructor).parameters:
-        if name not in _NOT_CHECKED and name in given:
+    parameters = inspect.signature(constructor).parameters
+    props = [
+        name
+        for name, parameter in parameters.items()
+        if name not in _NOT_CHECKED and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    for name, parameter in parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            unknown = given.get(name)
+            if isinstance(unknown, Mapping):
+                problems += [_not_a_prop(key, value, props) for key, value in unknown.items()]
+        elif name not in _NOT_CHECKED and name in given:
             problems += _check(name, given[name], hints[name])
     if problems:
         first, *more = problems
         raise PipelineConfigurationError(first.prop, first.value, first.allowed, more=more)
+
+
+def _not_a_prop(name: str, value: object, props: Sequence[str]) -> PipelineConfigurationError:
+    if name in RENAMED_PROPS:
+        return PipelineConfigurationError(
+            name, value, f"a prop of 0.1.0, now {RENAMED_PROPS[name]}"
+        )
+    close = difflib.get_close_matches(name, props, n=1)
+    hint = f"did you mean {close[0]}=? " if close else ""
+    return PipelineConfigurationError(
+        name, value, f"not a prop of BatchFilePipeline; {hint}the props are {', '.join(props)}"
+    )
 
 
 def _check(prop: str, value: object, hint: object) -> list[PipelineConfigurationError]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Never
 
 from aws_cdk import (
     Duration,
@@ -98,6 +99,7 @@ class BatchFilePipeline(Construct):
         dashboard: bool = False,
         cost_guard: CostGuardOptions | None = None,
         shared_data: SharedDataOptions | None = None,
+        **not_props: Never,
     ) -> None:
         """Build the pipeline.
 
@@ -122,6 +124,7 @@ class BatchFilePipeline(Construct):
         :param log_retention: Retention of every log group the pipeline creates. Default: three months.
         :param cost_guard: A monthly budget for the pipeline's compute; past its forecast threshold the pipeline stops taking new jobs until resumed. Default: off.
         :param shared_data: An Amazon EFS file system mounted into every job (read-only by default) through an access point, with IAM authorization and TLS; its mount path reaches jobs as ``SHARED_DATA_DIR``. Default: none.
+        :param not_props: Nothing: a name that is not a prop (one of an earlier version, a typo) fails with ``PipelineConfigurationError`` saying what to write instead; type checkers flag it too.
         :param dashboard: Create a CloudWatch dashboard of the pipeline's metrics ($3 a month beyond an account's first three dashboards). Default: off.
         """
         raise_for_wrong_types(BatchFilePipeline.__init__, locals())

@@ -133,8 +133,9 @@ def _option_fields(prefix: str, hint: object) -> list[tuple[str, type, str]]:
 _HINTS = typing.get_type_hints(BatchFilePipeline.__init__)
 PROPS = [
     name
-    for name in inspect.signature(BatchFilePipeline.__init__).parameters
+    for name, parameter in inspect.signature(BatchFilePipeline.__init__).parameters.items()
     if name not in ("self", "scope", "construct_id")
+    and parameter.kind is not inspect.Parameter.VAR_KEYWORD
 ]
 FIELDS = [field for prop in PROPS for field in _option_fields(prop, _HINTS[prop])]
 
