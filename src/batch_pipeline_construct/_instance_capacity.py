@@ -2,10 +2,11 @@
 
 No AWS call is made at synth, so the capacity comes from EC2's naming: the size says the vCPUs
 (``large`` 2, ``xlarge`` 4, ``Nxlarge`` 4N, ``medium`` 1) and, for the general purpose,
-compute and memory optimized families (``m``, ``c``, ``r``), the family says the memory per
-vCPU (4, 2 and 8 GiB). A type whose name says neither (a family such as ``"c7i"``, ``metal``,
-burstable, GPU or storage families) has no known capacity: checks against it are skipped rather
-than guessed.
+compute and memory optimized families (``m``, ``c``, ``r``) of the fifth generation on, the
+family says the memory per vCPU (4, 2 and 8 GiB); older ones (``c4.large`` has 3.75 GiB, not
+4) and ``c5n`` (5.25 GiB a ``large``) do not follow it, so their memory is not known. A type
+whose name says neither (a family such as ``"c7i"``, ``metal``, burstable, GPU or storage
+families) has no known capacity: checks against it are skipped rather than guessed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_TYPE = re.compile(r"^([a-z]+)\d+[a-z-]*\.(medium|large|(\d*)xlarge)$")
+_TYPE = re.compile(r"^(([a-z]+)(\d+)[a-z-]*)\.(medium|large|(\d*)xlarge)$")
 _GIB_PER_VCPU = {"c": 2, "m": 4, "r": 8}
+_FIRST_REGULAR_GENERATION = 5
+_IRREGULAR_FAMILIES = frozenset({"c5n"})
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,12 @@ class Capacity:
     """Its memory in MiB, when its family says it."""
 
     def holds(self, vcpus: float, memory_mib: float) -> bool:
-        """Whether one job of ``vcpus`` and ``memory_mib`` fits on one instance of this type."""
-        return vcpus <= self.vcpus and (self.memory_mib is None or memory_mib <= self.memory_mib)
+        """Whether one job of ``vcpus`` and ``memory_mib`` fits on one instance of this type.
+
+        The whole memory never does: the operating system and the ECS agent keep some, so Batch
+        cannot place a job asking for all of it (AWS Batch's "Compute resource memory
+        management")."""
+        return vcpus <= self.vcpus and (self.memory_mib is None or memory_mib < self.memory_mib)
 
 
 def capacity_of(instance_type: str) -> Capacity | None:
@@ -39,7 +46,7 @@ def capacity_of(instance_type: str) -> Capacity | None:
     match = _TYPE.match(instance_type)
     if match is None:
         return None
-    letters, size, multiple = match.groups()
+    family, letters, generation, size, multiple = match.groups()
     if letters == "t":  # burstable: a t3.medium has 2 vCPUs
         return None
     if size == "medium":
@@ -48,7 +55,8 @@ def capacity_of(instance_type: str) -> Capacity | None:
         vcpus = 2
     else:
         vcpus = 4 * int(multiple or 1)
-    per_vcpu = _GIB_PER_VCPU.get(letters)
+    regular = int(generation) >= _FIRST_REGULAR_GENERATION and family not in _IRREGULAR_FAMILIES
+    per_vcpu = _GIB_PER_VCPU.get(letters) if regular else None
     return Capacity(instance_type, vcpus, None if per_vcpu is None else vcpus * per_vcpu * 1024)
 
 

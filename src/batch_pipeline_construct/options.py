@@ -188,7 +188,7 @@ class JobSize:
 
     vcpus: float
     """vCPUs of these jobs. On Fargate 0.25, 0.5, 1, 2, 4, 8 or 16, paired with ``memory`` as
-    for ``JobOptions``."""
+    for ``JobOptions``; on EC2 at least 1."""
 
     memory: Size
     """Memory of these jobs (512 MiB at least)."""
@@ -229,6 +229,12 @@ class JobSize:
                 )
             _check_fargate_pair(prop, self.vcpus, memory_mib)
             return
+        if self.vcpus < 1:
+            raise PipelineConfigurationError(
+                f"{prop}.vcpus",
+                self.vcpus,
+                "at least 1 on EC2: AWS Batch refuses a fraction of a vCPU there (Fargate only)",
+            )
         if self.gpus and not job.gpus:
             raise PipelineConfigurationError(
                 f"{prop}.gpus",
@@ -335,8 +341,9 @@ class JobOptions:
     every class alike: set its ``parallelism`` for the classes' vCPUs). Bounds ascend; the last
     class has no ``up_to``. Each is checked at synth like ``vcpus``/``memory`` (Fargate's pairs;
     on EC2 the largest of ``instance_types`` when their names tell their size: ``c``, ``m`` and
-    ``r`` families hold 2, 4 and 8 GiB per vCPU; with ``optimal`` or families only the vCPUs
-    are checked, against ``compute.max_vcpus``). ``vcpus``/``memory`` above stay the job
+    ``r`` families of the fifth generation on hold 2, 4 and 8 GiB per vCPU, less what the
+    instance keeps for itself; with ``optimal`` or families only the vCPUs are checked, against
+    ``compute.max_vcpus``). ``vcpus``/``memory`` above stay the job
     definition's, for a file whose size is unknown. Default: none, every job gets ``vcpus``
     and ``memory``."""
 

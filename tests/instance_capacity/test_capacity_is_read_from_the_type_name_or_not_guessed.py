@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from batch_pipeline_construct._instance_capacity import capacity_of, known_capacities
+from batch_pipeline_construct._instance_capacity import (
+    Capacity,
+    capacity_of,
+    known_capacities,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,9 +37,28 @@ def test_a_type_whose_name_does_not_tell_its_size_has_no_capacity(instance_type:
     assert capacity_of(instance_type) is None
 
 
+@pytest.mark.parametrize(
+    ("instance_type", "vcpus"),
+    [("c5n.large", 2), ("c4.large", 2), ("m3.medium", 1), ("r4.xlarge", 4)],
+)
+def test_a_family_off_the_memory_per_vcpu_rule_has_no_known_memory(
+    instance_type: str, vcpus: int
+) -> None:
+    # c5n.large has 5.25 GiB (not 4), c4.large 3.75, m3.medium 3.75, r4.xlarge 30.5.
+    assert capacity_of(instance_type) == Capacity(instance_type, vcpus, None)
+
+
+def test_a_job_asking_for_all_of_an_instance_s_memory_does_not_fit_it() -> None:
+    capacity = capacity_of("m7i.large")
+    assert capacity is not None
+    assert capacity.holds(2, 8191)
+    assert not capacity.holds(2, 8192)
+    assert not capacity.holds(3, 4096)
+
+
 def test_one_unknown_type_leaves_the_set_unknown() -> None:
     assert known_capacities(["c7i.large", "c7i"]) is None
     assert known_capacities([]) is None
     capacities = known_capacities(["c7i.large", "r7i.xlarge"])
     assert capacities is not None
-    assert [c.holds(4, 32768) for c in capacities] == [False, True]
+    assert [c.holds(4, 16384) for c in capacities] == [False, True]

@@ -75,6 +75,16 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "job.sizes[0]",
         "c7i.4xlarge (16 vCPU, 32768 MiB)",
     ),
+    "ec2-class-with-all-of-the-instance-type-s-memory": (
+        {"compute": ec2("m7i.large"), "job": JobOptions(sizes=[JobSize(vcpus=2, memory=GIB(8))])},
+        "job.sizes[0]",
+        "m7i.large (2 vCPU, 8192 MiB)",
+    ),
+    "ec2-class-with-a-fraction-of-a-vcpu": (
+        {"compute": ec2(), "job": JobOptions(sizes=[JobSize(vcpus=0.5, memory=GIB(1))])},
+        "job.sizes[0].vcpus",
+        "at least 1 on EC2",
+    ),
     "more-vcpus-than-the-compute-environment": (
         {
             "compute": ComputeOptions(type=ComputeType.EC2, max_vcpus=8),
