@@ -13,8 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
+from typing import Literal
 
-from aws_cdk import Duration, Size, aws_ec2, aws_efs, aws_kms, aws_s3, aws_sns
+from aws_cdk import Duration, Size, SizeRoundingBehavior, aws_ec2, aws_efs, aws_kms, aws_s3, aws_sns
 
 from ._instance_capacity import known_capacities
 from .errors import PipelineConfigurationError
@@ -140,7 +141,7 @@ class ComputeOptions:
     def _validate_root_volume(self) -> None:
         if self.root_volume_size is None:
             return
-        gib = self.root_volume_size.to_gibibytes()
+        gib = _whole(self.root_volume_size, "compute.root_volume_size", "GiB")
         if self.type is ComputeType.FARGATE:
             raise PipelineConfigurationError(
                 "compute.root_volume_size",
@@ -205,7 +206,7 @@ class JobSize:
         for resources the compute environment cannot give."""
         if self.vcpus <= 0:
             raise PipelineConfigurationError(f"{prop}.vcpus", self.vcpus, "use a positive number")
-        memory_mib = self.memory.to_mebibytes()
+        memory_mib = _whole(self.memory, f"{prop}.memory", "MiB")
         if memory_mib < 512:
             raise PipelineConfigurationError(
                 f"{prop}.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
@@ -357,7 +358,12 @@ class JobOptions:
         """Raise :class:`PipelineConfigurationError` for values AWS Batch would reject."""
         if self.vcpus <= 0:
             raise PipelineConfigurationError("job.vcpus", self.vcpus, "use a positive number")
-        memory_mib = self.memory.to_mebibytes()
+        memory_mib = _whole(self.memory, "job.memory", "MiB")
+        storage_gib = (
+            None
+            if self.ephemeral_storage is None
+            else _whole(self.ephemeral_storage, "job.ephemeral_storage", "GiB")
+        )
         if memory_mib < 512:
             raise PipelineConfigurationError(
                 "job.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
@@ -402,15 +408,15 @@ class JobOptions:
             )
         _validate_sizes(self.sizes, self, compute)
         if compute.type is ComputeType.FARGATE:
-            self._validate_fargate(memory_mib)
-        elif self.ephemeral_storage is not None:
+            self._validate_fargate(memory_mib, storage_gib)
+        elif storage_gib is not None:
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
-                f"{self.ephemeral_storage.to_gibibytes():g} GiB",
+                f"{storage_gib} GiB",
                 "applies to Fargate only; on EC2 use ComputeOptions.root_volume_size",
             )
 
-    def _validate_fargate(self, memory_mib: float) -> None:
+    def _validate_fargate(self, memory_mib: float, storage_gib: int | None) -> None:
         if self.gpus:
             raise PipelineConfigurationError(
                 "job.gpus",
@@ -419,19 +425,32 @@ class JobOptions:
             )
         _check_fargate_pair("job", self.vcpus, memory_mib)
         low, high = FARGATE_EPHEMERAL_STORAGE_GIB_RANGE
-        if (
-            self.ephemeral_storage is not None
-            and not low <= self.ephemeral_storage.to_gibibytes() <= high
-        ):
+        if storage_gib is not None and not low <= storage_gib <= high:
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
-                f"{self.ephemeral_storage.to_gibibytes():g} GiB",
+                f"{storage_gib} GiB",
                 f"Fargate allows {low} to {high} GiB",
             )
 
 
 # Set per job by the arrival function (or the job resolver); a user's value would be overwritten.
 _RESERVED_ENVIRONMENT = frozenset((*CONTRACT_VARIABLES, MANIFEST_URI))
+
+
+def _whole(size: Size, prop: str, unit: Literal["GiB", "MiB"]) -> int:
+    """``size`` in ``unit``, which AWS takes in whole numbers: a fraction is refused here, naming
+    ``prop``, rather than by aws-cdk-lib's conversion in the middle of synth."""
+    exact = (
+        size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
+        if unit == "GiB"
+        else size.to_mebibytes(rounding=SizeRoundingBehavior.NONE)
+    )
+    if exact != int(exact):
+        method = "gibibytes" if unit == "GiB" else "mebibytes"
+        raise PipelineConfigurationError(
+            prop, f"{exact:g} {unit}", f"a whole number of {unit}, e.g. Size.{method}({int(exact)})"
+        )
+    return int(exact)
 
 
 def _check_fargate_pair(prop: str, vcpus: float, memory_mib: float) -> None:

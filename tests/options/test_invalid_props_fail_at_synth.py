@@ -80,6 +80,21 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "compute.root_volume_size",
         "30 to 16384 GiB",
     ),
+    "root-volume-not-whole-gib": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, root_volume_size=Size.mebibytes(40_000))},
+        "compute.root_volume_size",
+        "a whole number of GiB",
+    ),
+    "ephemeral-storage-not-whole-gib": (
+        {"job": JobOptions(ephemeral_storage=Size.mebibytes(30_000))},
+        "job.ephemeral_storage",
+        "a whole number of GiB",
+    ),
+    "memory-not-whole-mib": (
+        {"job": JobOptions(memory=Size.kibibytes(2_097_000))},
+        "job.memory",
+        "a whole number of MiB",
+    ),
     "max-vcpus": ({"compute": ComputeOptions(max_vcpus=0)}, "compute.max_vcpus", "1 to 10000"),
     "instance-types-on-fargate": (
         {"compute": ComputeOptions(instance_types=("c7i.large",))},
