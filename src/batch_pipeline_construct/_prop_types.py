@@ -79,7 +79,26 @@ def _check(prop: str, value: object, hint: object) -> list[PipelineConfiguration
         if option_group is not None and value is not None:
             return _check_fields(prop, value, option_group)
         return _check_items(prop, value, hint)
+    item_hint = _item_hint(hint, value)
+    if item_hint is not None and isinstance(value, Sequence):
+        # A list where a list is expected: name the wrong items (``job.sizes[0]``).
+        return [
+            problem
+            for index, item in enumerate(value)
+            for problem in _check(f"{prop}[{index}]", item, item_hint)
+        ]
     return [PipelineConfigurationError(prop, value, _advice(prop, value, hint))]
+
+
+def _item_hint(hint: object, value: object) -> object | None:
+    """The items' type when ``hint`` is a list type and ``value`` a list (or tuple); else None."""
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        return None
+    for arm in _arms(hint):
+        if typing.get_origin(arm) in (Sequence, list, tuple) and typing.get_args(arm):
+            item: object = typing.get_args(arm)[0]
+            return item
+    return None
 
 
 def _check_items(prop: str, value: object, hint: object) -> list[PipelineConfigurationError]:
@@ -223,7 +242,7 @@ def _instead(prop: str, value: object, hint: object) -> str:
             return f"{expected.__name__}.{method}({amount:g}) (from aws_cdk import {expected.__name__})"
     if expected is Size:
         if number is not None:
-            return f"Size.mebibytes({number:g}) (from aws_cdk import Size)"
+            return f"{_size(prop, number)} (from aws_cdk import Size)"
         return "Size.gibibytes(2) or Size.mebibytes(2048) (from aws_cdk import Size)"
     if expected is Duration:
         if number is not None:
@@ -241,7 +260,13 @@ def _instead(prop: str, value: object, hint: object) -> str:
         if isinstance(value, str) and prop.endswith("command"):
             # Batch runs a command's first word with the others as its arguments, no shell.
             return f"a list of its words, e.g. {shlex.split(value)!r}"
-        example = repr(value) if isinstance(value, str) else "'...'"
+        (item,) = typing.get_args(expected)[:1] or (str,)
+        if isinstance(value, str):
+            example = repr(value)
+        elif isinstance(item, type) and dataclasses.is_dataclass(item):
+            example = f"{item.__name__}(...), ..."
+        else:
+            example = "'...'"
         return f"a list or tuple, e.g. [{example}]"
     if typing.get_origin(expected) in (Mapping, dict):
         return "a dict of strings, e.g. {'THREADS': '4'} (numbers quoted)"
@@ -267,6 +292,32 @@ _UNITS: dict[object, dict[str, str]] = {
     },
 }
 """How people write units in text (``"4GB"``, ``"30 min"``) -> the ``Size``/``Duration`` method."""
+
+
+_NUMBER_UNITS: Mapping[str, str] = {
+    "up_to": "bytes",
+    "ephemeral_storage": "gibibytes",
+    "root_volume_size": "gibibytes",
+}
+"""The unit a bare number for a ``Size`` field is taken in, by field name: a file's size in bytes,
+a disk in GiB (as AWS Batch and the console give them); any other (memory) in MiB."""
+
+_BINARY_UNITS = (("tebibytes", 1024**4), ("gibibytes", 1024**3), ("mebibytes", 1024**2))
+
+
+def _size(prop: str, number: float) -> str:
+    """``Size.<unit>(n)`` for a bare ``number`` given for the ``Size`` field ``prop``."""
+    unit = _NUMBER_UNITS.get(prop.rsplit(".", 1)[-1], "mebibytes")
+    if unit == "bytes":
+        for name, factor in _BINARY_UNITS:
+            if number and number % factor == 0:
+                return f"Size.{name}({_plain(number / factor)})"
+    return f"Size.{unit}({_plain(number)})"
+
+
+def _plain(number: float) -> str:
+    """A number as a user writes it: ``1500000000``, ``0.5`` (never ``1.5e+09``)."""
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
 
 
 def _amount(text: str) -> tuple[float | None, str]:

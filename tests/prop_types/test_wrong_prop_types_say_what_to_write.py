@@ -23,11 +23,18 @@ from batch_pipeline_construct import (
     ComputeType,
     CostGuardOptions,
     JobOptions,
+    JobSize,
     NotificationOptions,
     PipelineConfigurationError,
     SharedDataOptions,
 )
 from tests.support.pipeline_builders import build_pipeline
+
+BIG = JobSize(vcpus=4, memory=Size.gibibytes(16))
+"""The open-ended last sizing class of a user's first try."""
+
+ODD_BOUND = JobSize(up_to=1_500_000_000, vcpus=1, memory=Size.gibibytes(2))  # type: ignore[arg-type]
+"""A sizing class bounded by a number of bytes that is no whole number of MiB."""
 
 FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
     # id: (props, prop named, what to write instead)
@@ -35,6 +42,36 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         {"job": JobOptions(memory=4096)},  # type: ignore[arg-type]
         "job.memory",
         "an int where a Size is expected; write Size.mebibytes(4096)",
+    ),
+    "class-memory-as-mebibytes": (
+        {"job": JobOptions(sizes=[JobSize(up_to=Size.gibibytes(1), vcpus=1, memory=2048), BIG])},  # type: ignore[arg-type]
+        "job.sizes[0].memory",
+        "an int where a Size is expected; write Size.mebibytes(2048)",
+    ),
+    "class-bound-as-bytes": (
+        {"job": JobOptions(sizes=[JobSize(up_to=1024**3, vcpus=1, memory=Size.gibibytes(2)), BIG])},  # type: ignore[arg-type]
+        "job.sizes[0].up_to",
+        "an int where a Size is expected; write Size.gibibytes(1)",
+    ),
+    "class-bound-as-odd-bytes": (
+        {"job": JobOptions(sizes=[ODD_BOUND, BIG])},
+        "job.sizes[0].up_to",
+        "an int where a Size is expected; write Size.bytes(1500000000)",
+    ),
+    "tuple-for-a-class": (
+        {"job": JobOptions(sizes=[(Size.gibibytes(1), 1, Size.gibibytes(2)), BIG])},  # type: ignore[list-item]
+        "job.sizes[0]",
+        "a tuple where a JobSize is expected; write JobSize(...)",
+    ),
+    "disk-as-gibibytes": (
+        {"job": JobOptions(ephemeral_storage=120)},  # type: ignore[arg-type]
+        "job.ephemeral_storage",
+        "an int where a Size is expected; write Size.gibibytes(120)",
+    ),
+    "root-volume-as-gibibytes": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, root_volume_size=200)},  # type: ignore[arg-type]
+        "compute.root_volume_size",
+        "an int where a Size is expected; write Size.gibibytes(200)",
     ),
     "timeout-as-seconds": (
         {"job": JobOptions(timeout=3600)},  # type: ignore[arg-type]
