@@ -14,6 +14,9 @@ from moto.sqs.models import sqs_backends
 from .clock import SimulatedClock, SimulatedContext
 from .faults import AwsFaults, Crash
 
+SQS_MAX_VISIBILITY_SECONDS = 43_200
+"""SQS's longest visibility timeout (12 hours)."""
+
 Handler = Callable[[Mapping[str, Any], SimulatedContext], Mapping[str, Any]]
 """The arrival handler with the simulated clock bound (``event, context -> response``)."""
 
@@ -36,8 +39,10 @@ class EventSource:
     """Drains ``queue_url`` into ``handler``, one invocation at a time, on ``clock``.
 
     ``visibility_timeout`` is the queue's: a message that failed or whose invocation died is
-    delivered again after it. moto keeps visibility on real time, so the source makes such
-    messages visible itself when the simulated time says they would be.
+    delivered again after it. moto keeps visibility on real time, so the source sets the moto
+    queue's own timeout to SQS's longest (a received message never reappears by itself, however
+    long a run takes on a busy machine) and makes such messages visible itself when the
+    simulated time says they would be.
     """
 
     def __init__(
@@ -64,6 +69,12 @@ class EventSource:
         self.invocations: list[Invoke] = []
         """Every invocation made."""
         self._sqs = boto3.client("sqs")  # Lambda's poller, not the function: no faults
+        # moto's default of 30 real seconds let a failed message back before its simulated
+        # timeout, while its claim was still leased: "in-progress" receives, then dead letters
+        self._sqs.set_queue_attributes(
+            QueueUrl=queue_url,
+            Attributes={"VisibilityTimeout": str(SQS_MAX_VISIBILITY_SECONDS)},
+        )
 
     def run(self, *, max_invocations: int = 200) -> list[Invoke]:
         """Invoke until the queue is empty (nothing visible or in flight) or the cap is hit."""

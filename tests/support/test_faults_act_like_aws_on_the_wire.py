@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
+from moto.core.utils import unix_time_millis
 
 from tests.support import (
     AwsFaults,
@@ -156,3 +157,25 @@ def test_the_event_source_redelivers_what_was_not_acknowledged() -> None:
     assert sorted(seen) == ["one", "two", "two"]
     assert len(invocations) == 2
     assert clock.monotonic() == 360
+
+
+def test_a_failed_message_waits_its_simulated_visibility_timeout_however_slow_the_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="arrival")["QueueUrl"]  # moto hides for 30 real seconds
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    busy = [0.0]  # real milliseconds a loaded machine spent on the run
+    monkeypatch.setattr("moto.sqs.models.unix_time_millis", lambda: unix_time_millis() + busy[0])
+    clock = SimulatedClock()
+    delivered_at: list[float] = []
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        delivered_at.append(clock.monotonic())
+        busy[0] += 60_000.0
+        first = len(delivered_at) == 1
+        return {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}] * first}
+
+    EventSource(url, handler, clock=clock, visibility_timeout=360).run()
+
+    assert delivered_at == [0, 360]
