@@ -34,6 +34,7 @@ from ._stages.dashboard import PipelineDashboard
 from ._stages.helper_logs import bound_helper_logs
 from ._stages.metrics import PipelineMetrics
 from ._stages.permissions import (
+    grant_missing_objects_read_as_missing,
     grant_object_read,
     grant_object_write,
     grant_submit_to_every_revision,
@@ -236,6 +237,8 @@ class BatchFilePipeline(Construct):
                 compute_parts.job_role,
                 f"{bulk.manifest_prefix}*/{OUTCOMES_FOLDER}/*",
             )
+            # A child's first attempt finds no outcomes object: 404, not 403, only with this.
+            grant_missing_objects_read_as_missing(storage.output_bucket, compute_parts.job_role)
 
         self.input_bucket: aws_s3.IBucket = storage.input_bucket
         """Where users drop files; each new object (matching ``trigger``) starts a job."""

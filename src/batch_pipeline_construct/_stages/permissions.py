@@ -92,6 +92,15 @@ def grant_object_read(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: 
     _grant_key_through_s3(bucket, role, _READ_KEY_ACTIONS)
 
 
+def grant_missing_objects_read_as_missing(bucket: aws_s3.IBucket, role: aws_iam.IRole) -> None:
+    """Let ``role`` list ``bucket``: without ``s3:ListBucket``, S3 answers a GET of a key that
+    does not exist with 403 AccessDenied, not 404 NoSuchKey, so a reader could not tell an
+    object not written yet (an array child's outcomes) from a refusal."""
+    aws_iam.Grant.add_to_principal(
+        grantee=role, actions=["s3:ListBucket"], resource_arns=[bucket.bucket_arn]
+    )
+
+
 def grant_object_write(bucket: aws_s3.IBucket, role: aws_iam.IRole, key_pattern: str = "*") -> None:
     """Let ``role`` write objects of ``bucket`` under ``key_pattern`` (single or multipart), and nothing else."""
     _grant_objects(

@@ -35,7 +35,13 @@ from ..runtime.records import schema
 from ..runtime.records.config import RecordSettings
 from ..runtime.records.report import RUN_REPORT_PREFIX
 from .completion import finished_jobs_pattern
-from .permissions import acknowledge, grant_object_read, grant_object_write, nag_text
+from .permissions import (
+    acknowledge,
+    grant_missing_objects_read_as_missing,
+    grant_object_read,
+    grant_object_write,
+    nag_text,
+)
 from .queues import function_queue
 from .runtime_function import runtime_function
 
@@ -152,5 +158,7 @@ class PipelineRecords(Construct):
         if manifest_prefix is not None:
             # A packed child's final event: its files' outcomes, beside the manifest.
             grant_object_read(output_bucket, role, f"{manifest_prefix}*/{OUTCOMES_FOLDER}/*")
+            # A child that wrote no outcomes: 404 (its files keep its status), not 403 (retried).
+            grant_missing_objects_read_as_missing(output_bucket, role)
         topic.grant_publish(role)
         self.queue.grant_send_messages(role)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Template
+
+from batch_pipeline_construct import BulkOptions
+from tests.support.pipeline_builders import resources, template_of
 
 
 def _statements(template: Template, role_fragment: str) -> list[dict[str, Any]]:
@@ -86,3 +90,17 @@ def test_arrival_function_may_claim_mark_and_release_deduplication_entries_only(
     statements = _statements(default_template, "ArrivalFunctionRole")
     table_actions = sorted(a for s in statements for a in _actions(s) if a.startswith("dynamodb:"))
     assert table_actions == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+
+
+def test_in_bulk_mode_the_job_and_record_roles_may_list_the_output_bucket_itself(
+    dockerfile_dir: Path,
+) -> None:
+    # Without s3:ListBucket, S3 answers a GET of a missing key 403, not 404: every packed
+    # child's first look for its outcomes object (there is none yet) would fail as a refusal.
+    template = template_of(dockerfile_dir, mode=BulkOptions())
+    [output_id] = [i for i in resources(template, "AWS::S3::Bucket") if "Output" in i]
+    output_bucket = {"Fn::GetAtt": [output_id, "Arn"]}
+    for role in ("JobRole", "RecordsFunctionRole"):
+        listing = [s for s in _statements(template, role) if "s3:ListBucket" in _actions(s)]
+        assert [_resources(s) for s in listing] == [[output_bucket]], role
+        assert all(_actions(s) == ["s3:ListBucket"] for s in listing), role

@@ -12,7 +12,9 @@ The protocol, so that one container image serves both modes:
   command runs once per file with that file's contract variables, up to the manifest's
   ``parallelism`` files side by side; one file's failure does not stop the others. Each file's
   outcome is recorded beside the manifest (see :mod:`.outcomes`; the job role needs
-  ``s3:PutObject`` there), so a new attempt of the child skips the files already done.
+  ``s3:GetObject`` and ``s3:PutObject`` there, and ``s3:ListBucket`` on the bucket so that the
+  first attempt's missing object is a 404, not a 403), so a new attempt of the child skips the
+  files already done.
 
 Exit codes (constants in :mod:`.exit_codes`). Your command, once per file:
 
