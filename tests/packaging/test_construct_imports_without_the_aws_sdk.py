@@ -1,4 +1,4 @@
-"""The construct's own runtime dependencies are aws-cdk-lib and constructs: no boto3 or botocore.
+"""The construct needs only aws-cdk-lib and constructs; the operator's --help needs no SDK either.
 
 The wheel tests prove this in a fresh virtualenv, slowly; this one catches a module-level
 ``import botocore`` on the construct's import path in seconds, by hiding the SDK from a
@@ -29,3 +29,24 @@ def test_the_construct_imports_without_boto3_or_botocore() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("imported BatchFilePipeline")
+
+
+_HIDE_THE_SDK_AND_ASK_THE_OPERATOR_FOR_HELP = """
+import runpy, sys
+for name in ("boto3", "botocore", "s3transfer"):
+    sys.modules[name] = None
+sys.argv = ["batch-pipeline", "--help"]
+runpy.run_module("batch_pipeline_construct.runtime.operator", run_name="__main__")
+"""
+
+
+def test_the_operator_shows_its_help_without_boto3_or_botocore() -> None:
+    # Without the [operator] extra, --help still works; a command then says what to install.
+    result = subprocess.run(
+        [sys.executable, "-c", _HIDE_THE_SDK_AND_ASK_THE_OPERATOR_FOR_HELP],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: batch-pipeline" in result.stdout

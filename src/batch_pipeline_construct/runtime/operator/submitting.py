@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote_plus
 
 from .. import clients
-from ..arrival.dispatch import FileOutcome
 from ..arrival.s3_events import ObjectRef
 from ..settings import ArrivalSettings
 from .progress import Progress
 from .throttle import TokenBucket
 
 if TYPE_CHECKING:
+    from ..arrival.dispatch import FileOutcome
     from ..arrival.invocation import Invocation
 
 FILE_OUTCOMES = ("submitted", "duplicate", "in-progress", "failed")
@@ -113,6 +113,8 @@ def _per_file(
     workers: int,
     tally: _Tally,
 ) -> None:
+    from ..arrival.dispatch import FileOutcome
+
     def one(ref: ObjectRef) -> None:
         try:
             outcome = _invocation(settings).dispatcher.dispatch(ref)
@@ -138,6 +140,7 @@ def _bulk(
     refs: Iterable[ObjectRef], settings: ArrivalSettings, progress: Progress, tally: _Tally
 ) -> None:
     from ..arrival.bulk import run_bulk
+    from ..arrival.dispatch import FileOutcome
 
     iterator = iter(refs)
     number = 0
