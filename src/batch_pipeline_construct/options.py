@@ -254,8 +254,9 @@ class JobSize:
             raise PipelineConfigurationError(
                 prop,
                 f"{self.vcpus:g} vCPU, {memory_mib:g} MiB",
-                f"a job no instance type of compute.instance_types can hold: {largest}; use a "
-                "smaller class or a larger instance type",
+                f"a job no instance type of compute.instance_types can hold: {largest}; a job "
+                "gets less than all of an instance's memory (the instance keeps some for "
+                "itself); use a smaller class or a larger instance type",
             )
 
     def to_runtime(self) -> sizing.SizeClass:
@@ -278,7 +279,7 @@ def _validate_sizes(sizes: Sequence[JobSize], job: JobOptions, compute: ComputeO
             raise PipelineConfigurationError(
                 f"{prop}.up_to",
                 _describe_bytes(job_size.up_to),
-                "None: the last class takes every larger file (leave up_to out)",
+                "no up_to: the last class takes every larger file (leave up_to out)",
             )
         if not last and job_size.up_to is None:
             raise PipelineConfigurationError(

@@ -59,7 +59,7 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     "last-class-bounded": (
         {"job": JobOptions(sizes=[SMALL, MEDIUM])},
         "job.sizes[1].up_to",
-        "the last class takes every larger file",
+        "no up_to: the last class takes every larger file",
     ),
     "ec2-class-bigger-than-every-instance-type": (
         {"compute": ec2("c7i.xlarge", "m7i.2xlarge"), "job": JobOptions(sizes=[SMALL, LARGE])},
@@ -78,7 +78,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     "ec2-class-with-all-of-the-instance-type-s-memory": (
         {"compute": ec2("m7i.large"), "job": JobOptions(sizes=[JobSize(vcpus=2, memory=GIB(8))])},
         "job.sizes[0]",
-        "m7i.large (2 vCPU, 8192 MiB)",
+        "m7i.large (2 vCPU, 8192 MiB); a job gets less than all of an instance's memory (the "
+        "instance keeps some for itself)",
     ),
     "ec2-class-with-a-fraction-of-a-vcpu": (
         {"compute": ec2(), "job": JobOptions(sizes=[JobSize(vcpus=0.5, memory=GIB(1))])},
