@@ -1,8 +1,20 @@
-"""Errors the construct raises for props that would fail at deploy time."""
+"""Errors the construct raises for props that would fail at deploy time.
+
+A :class:`PipelineConfigurationError` that nobody catches ends the app (``cdk synth``) with its
+message alone, not a Python traceback: the message already names the prop, the value and the
+fix, and a first user should not have to find it under thirty lines of the package's internals.
+Set ``BPC_TRACEBACK=1`` to see the traceback too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import types
+from collections.abc import Callable, Sequence
+
+TRACEBACK_VARIABLE = "BPC_TRACEBACK"
+"""Environment variable: set to ``1`` to see the traceback of an uncaught configuration error."""
 
 
 class PipelineConfigurationError(ValueError):
@@ -40,3 +52,27 @@ class PipelineConfigurationError(ValueError):
         else:
             listed = "".join(f"\n  - {line}" for line in lines)
             super().__init__(f"BatchFilePipeline: {len(lines)} props are wrong:{listed}")
+
+
+_ExceptHook = Callable[[type[BaseException], BaseException, types.TracebackType | None], object]
+
+
+def _report_configuration_errors_plainly(previous: _ExceptHook) -> None:
+    """Chain an exception hook that prints an uncaught configuration error without its traceback."""
+
+    def hook(
+        kind: type[BaseException], error: BaseException, trace: types.TracebackType | None
+    ) -> None:
+        if (
+            isinstance(error, PipelineConfigurationError)
+            and os.environ.get(TRACEBACK_VARIABLE) != "1"
+        ):
+            print(error, file=sys.stderr)
+            print(f"(set {TRACEBACK_VARIABLE}=1 to see where it was raised)", file=sys.stderr)
+            return
+        previous(kind, error, trace)
+
+    sys.excepthook = hook
+
+
+_report_configuration_errors_plainly(sys.excepthook)
