@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import Duration, Size, aws_ec2
 
+from ._as_written import duration_call, plain, size_call
 from .errors import PipelineConfigurationError
 
 _NOT_CHECKED = frozenset(("self", "scope", "construct_id"))
@@ -302,22 +303,13 @@ _NUMBER_UNITS: Mapping[str, str] = {
 """The unit a bare number for a ``Size`` field is taken in, by field name: a file's size in bytes,
 a disk in GiB (as AWS Batch and the console give them); any other (memory) in MiB."""
 
-_BINARY_UNITS = (("tebibytes", 1024**4), ("gibibytes", 1024**3), ("mebibytes", 1024**2))
-
 
 def _size(prop: str, number: float) -> str:
     """``Size.<unit>(n)`` for a bare ``number`` given for the ``Size`` field ``prop``."""
     unit = _NUMBER_UNITS.get(prop.rsplit(".", 1)[-1], "mebibytes")
     if unit == "bytes":
-        for name, factor in _BINARY_UNITS:
-            if number and number % factor == 0:
-                return f"Size.{name}({_plain(number / factor)})"
-    return f"Size.{unit}({_plain(number)})"
-
-
-def _plain(number: float) -> str:
-    """A number as a user writes it: ``1500000000``, ``0.5`` (never ``1.5e+09``)."""
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
+        return size_call(number)
+    return f"Size.{unit}({plain(number)})"
 
 
 def _amount(text: str) -> tuple[float | None, str]:
@@ -329,10 +321,7 @@ def _amount(text: str) -> tuple[float | None, str]:
 
 
 def _duration(seconds: float) -> str:
-    for unit, size in (("hours", 3600), ("minutes", 60)):
-        if seconds and seconds % size == 0:
-            return f"Duration.{unit}({seconds / size:g}) (from aws_cdk import Duration)"
-    return f"Duration.seconds({seconds:g}) (from aws_cdk import Duration)"
+    return f"{duration_call(seconds * 1000)} (from aws_cdk import Duration)"
 
 
 def _option_group(group: type, value: object) -> str:

@@ -13,6 +13,8 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 
+from ._as_written import as_written
+
 TRACEBACK_VARIABLE = "BPC_TRACEBACK"
 """Environment variable: set to ``1`` to see the traceback of an uncaught configuration error."""
 
@@ -46,7 +48,7 @@ class PipelineConfigurationError(ValueError):
         """What is allowed instead, as a sentence for the user."""
         self.problems: tuple[PipelineConfigurationError, ...] = (self, *more)
         """Every wrong prop this error reports: itself first, then ``more``."""
-        lines = [f"invalid {p.prop}={p.value!r}: {p.allowed}" for p in self.problems]
+        lines = [f"invalid {p.prop}={as_written(p.value)}: {p.allowed}" for p in self.problems]
         if len(lines) == 1:
             super().__init__(f"BatchFilePipeline: {lines[0]}")
         else:

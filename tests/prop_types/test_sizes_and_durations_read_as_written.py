@@ -1,0 +1,119 @@
+"""An error shows a ``Size`` or ``Duration`` as the user writes it, never as a jsii object's repr.
+
+Every prop and option field that takes one is walked from ``BatchFilePipeline``'s annotations
+(into option groups, the sizing classes and the packing), so a field added later is covered too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Size
+
+from batch_pipeline_construct import (
+    BatchFilePipeline,
+    BucketOptions,
+    CostGuardOptions,
+    JobSize,
+    PipelineConfigurationError,
+)
+from batch_pipeline_construct._as_written import as_written
+from tests.support.pipeline_builders import refusal
+
+_Step = tuple[type, str, bool]
+"""One step of a path to a field: the option group, its field, and whether it holds a list."""
+
+_REQUIRED: dict[type, dict[str, Any]] = {
+    JobSize: {"vcpus": 1, "memory": Size.gibibytes(2)},
+    CostGuardOptions: {"monthly_budget_usd": 100.0},
+}
+"""Values for the fields that have no default."""
+
+
+def _arms(hint: object) -> tuple[object, ...]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _paths(hint: object, steps: tuple[_Step, ...] = ()) -> Iterator[tuple[tuple[_Step, ...], type]]:
+    """Every path from ``hint`` to a ``Size`` or ``Duration`` field, with the field's type."""
+    for arm in _arms(hint):
+        if arm in (Size, Duration):
+            yield steps, typing.cast(type, arm)
+        if typing.get_origin(arm) in (Sequence, list, tuple):
+            group, name, _ = steps[-1]
+            yield from _paths(typing.get_args(arm)[0], (*steps[:-1], (group, name, True)))
+        if isinstance(arm, type) and dataclasses.is_dataclass(arm):
+            hints = typing.get_type_hints(arm)
+            for field in dataclasses.fields(arm):
+                yield from _paths(hints[field.name], (*steps, (arm, field.name, False)))
+
+
+def _holding(steps: tuple[_Step, ...], value: object) -> object:
+    """The option group of ``steps[0]`` with ``value`` at the end of the path, valid elsewhere."""
+    (group, name, is_list), *rest = steps
+    inner = _holding(tuple(rest), value) if rest else value
+    return group(**{**_REQUIRED.get(group, {}), name: [inner] if is_list else inner})
+
+
+def _cases() -> Iterator[Any]:
+    hints = typing.get_type_hints(BatchFilePipeline.__init__)
+    for prop, hint in hints.items():
+        for steps, kind in _paths(hint):
+            path = ".".join([prop] + [name + "[0]" * is_list for _, name, is_list in steps])
+            # The other of the two types: a mistake every one of these fields refuses.
+            wrong = Duration.minutes(5) if kind is Size else Size.gibibytes(10)
+            yield pytest.param(prop, steps, wrong, id=f"{path} ({steps[-1][0].__name__})")
+
+
+@pytest.mark.parametrize(("prop", "steps", "wrong"), list(_cases()))
+def test_every_size_or_duration_field_shows_the_value_given_as_written(
+    dockerfile_dir: Path, prop: str, steps: tuple[_Step, ...], wrong: object
+) -> None:
+    error = refusal(dockerfile_dir, **{prop: _holding(steps, wrong)})
+
+    written = "Duration.minutes(5)" if isinstance(wrong, Duration) else "Size.gibibytes(10)"
+    assert f"={written}: a {type(wrong).__name__} where" in str(error)
+    assert " object at 0x" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (Size.gibibytes(10), "Size.gibibytes(10)"),
+        (Size.mebibytes(10240), "Size.gibibytes(10)"),
+        (Size.mebibytes(1536), "Size.mebibytes(1536)"),
+        (Size.tebibytes(2), "Size.tebibytes(2)"),
+        (Size.kibibytes(3), "Size.kibibytes(3)"),
+        (Size.bytes(1_500_000_000), "Size.bytes(1500000000)"),
+        (Size.gibibytes(0), "Size.bytes(0)"),
+        (Duration.minutes(5), "Duration.minutes(5)"),
+        (Duration.seconds(300), "Duration.minutes(5)"),
+        (Duration.seconds(90), "Duration.seconds(90)"),
+        (Duration.hours(48), "Duration.days(2)"),
+        (Duration.millis(1500), "Duration.millis(1500)"),
+        (Duration.seconds(0), "Duration.seconds(0)"),
+    ],
+)
+def test_a_size_or_duration_reads_in_the_largest_unit_that_holds_it_whole(
+    value: object, written: str
+) -> None:
+    assert as_written(value) == written
+
+
+def test_a_size_or_duration_inside_an_option_group_or_list_reads_as_written() -> None:
+    error = PipelineConfigurationError(
+        "buckets",
+        [BucketOptions(access_logs_retention=Duration.days(30)), {"memory": Size.gibibytes(4)}],
+        "not a prop",
+    )
+
+    assert "access_logs_retention=Duration.days(30)" in str(error)
+    assert "{'memory': Size.gibibytes(4)}]" in str(error)
