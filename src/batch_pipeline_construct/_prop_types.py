@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import functools
 import inspect
 import os
 import re
@@ -57,6 +58,40 @@ def raise_for_wrong_types(constructor: Callable[..., object], given: Mapping[str
                 problems += [_not_a_prop(key, value, props) for key, value in unknown.items()]
         elif name not in _NOT_CHECKED and name in given:
             problems += _check(name, given[name], hints[name])
+    _raise_all(problems)
+
+
+_OptionGroup = typing.TypeVar("_OptionGroup", bound=type)
+
+
+def refuses_unknown_fields(group: _OptionGroup) -> _OptionGroup:
+    """Make the option dataclass ``group`` refuse, with one :class:`PipelineConfigurationError`,
+    every keyword that is none of its fields.
+
+    Python's own ``TypeError: __init__() got an unexpected keyword argument`` comes with a
+    traceback and names neither the class nor the field meant; this names both
+    (``JobOptions(vcpu=2)``: did you mean ``vcpus``?).
+    """
+    init: Callable[..., None] = vars(group)["__init__"]
+    fields = [field.name for field in dataclasses.fields(group) if field.init]
+
+    @functools.wraps(init)
+    def checked_init(self: object, *args: object, **keywords: object) -> None:
+        _raise_all(
+            [
+                _unknown_name(f"{group.__name__}.{name}", value, group.__name__, "field", fields)
+                for name, value in keywords.items()
+                if name not in fields
+            ]
+        )
+        init(self, *args, **keywords)
+
+    setattr(group, "__init__", checked_init)  # noqa: B010 (mypy refuses assigning a method)
+    return group
+
+
+def _raise_all(problems: Sequence[PipelineConfigurationError]) -> None:
+    """Raise one error listing every problem, if there is any."""
     if problems:
         first, *more = problems
         raise PipelineConfigurationError(first.prop, first.value, first.allowed, more=more)
@@ -67,10 +102,18 @@ def _not_a_prop(name: str, value: object, props: Sequence[str]) -> PipelineConfi
         return PipelineConfigurationError(
             name, value, f"a prop of 0.1.0, now {RENAMED_PROPS[name]}"
         )
-    close = difflib.get_close_matches(name, props, n=1)
+    return _unknown_name(name, value, "BatchFilePipeline", "prop", props)
+
+
+def _unknown_name(
+    prop: str, value: object, owner: str, kind: str, names: Sequence[str]
+) -> PipelineConfigurationError:
+    """``prop`` is no ``kind`` (prop, field) of ``owner``: which of ``names`` was meant."""
+    name = prop.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean {close[0]}=? " if close else ""
     return PipelineConfigurationError(
-        name, value, f"not a prop of BatchFilePipeline; {hint}the props are {', '.join(props)}"
+        prop, value, f"not a {kind} of {owner}; {hint}the {kind}s are {', '.join(names)}"
     )
 
 
