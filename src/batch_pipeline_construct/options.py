@@ -200,9 +200,13 @@ class JobSize:
     up_to: Size | None = None
     """The largest input object of this class, inclusive. Default: no bound (the last class)."""
 
-    gpus: int = 0
-    """GPUs of these jobs; EC2 only, and only when ``JobOptions.gpus`` is set (so the compute
-    environment has GPU instances). Default: 0."""
+    gpus: int | None = None
+    """GPUs of these jobs, sent as SubmitJob's GPU override; EC2 only, and only when
+    ``JobOptions.gpus`` is set (so the compute environment has GPU instances). At least 1 (0
+    changes nothing without ``JobOptions.gpus``): AWS Batch documents the override as a number
+    of GPUs to reserve, not as a way to take away the job definition's, so a class of a GPU job
+    cannot go without. Default: no GPU override, so these jobs get the job definition's GPUs,
+    ``JobOptions.gpus`` (none when that is 0)."""
 
     def validate(self, prop: str, job: JobOptions, compute: ComputeOptions) -> None:
         """Raise :class:`PipelineConfigurationError` (naming ``prop``, e.g. ``job.sizes[1]``)
@@ -218,8 +222,15 @@ class JobSize:
             raise PipelineConfigurationError(
                 f"{prop}.up_to", _describe_bytes(self.up_to), "use 1 byte or more"
             )
-        if self.gpus < 0:
-            raise PipelineConfigurationError(f"{prop}.gpus", self.gpus, "use 0 or more")
+        if self.gpus is not None and self.gpus < (1 if job.gpus else 0):
+            raise PipelineConfigurationError(
+                f"{prop}.gpus",
+                self.gpus,
+                "1 or more, or leave it out for job.gpus: AWS Batch overrides GPUs only with "
+                "a number to reserve, so a class cannot take away the job definition's GPUs"
+                if job.gpus
+                else "0 or more",
+            )
         if self.vcpus > compute.max_vcpus:
             raise PipelineConfigurationError(
                 f"{prop}.vcpus",
@@ -229,7 +240,7 @@ class JobSize:
         if compute.type is ComputeType.FARGATE:
             if self.gpus:
                 raise PipelineConfigurationError(
-                    f"{prop}.gpus", self.gpus, "Fargate has no GPUs; use 0"
+                    f"{prop}.gpus", self.gpus, "Fargate has no GPUs; leave gpus out"
                 )
             _check_fargate_pair(prop, self.vcpus, memory_mib)
             return
@@ -268,7 +279,7 @@ class JobSize:
             vcpus=self.vcpus,
             memory_mib=int(self.memory.to_mebibytes()),
             up_to_bytes=None if self.up_to is None else int(self.up_to.to_bytes()),
-            gpus=self.gpus,
+            gpus=self.gpus or 0,
         )
 
 

@@ -104,6 +104,14 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "job.sizes[0].gpus",
         "set job.gpus too",
     ),
+    "no-gpus-for-a-class-of-a-gpu-job": (
+        {
+            "compute": ec2(),
+            "job": JobOptions(gpus=1, sizes=[JobSize(vcpus=4, memory=GIB(16), gpus=0)]),
+        },
+        "job.sizes[0].gpus",
+        "1 or more, or leave it out for job.gpus",
+    ),
     "too-little-memory": (
         {"compute": ec2(), "job": JobOptions(sizes=[JobSize(vcpus=1, memory=Size.mebibytes(256))])},
         "job.sizes[0].memory",
@@ -126,6 +134,20 @@ def test_bad_class_fails_naming_its_index(
     assert allowed in message
 
 
+def _arrival_settings(template: Any) -> ArrivalSettings:
+    """The settings the arrival function of ``template`` reads (tokens as ``"token"``)."""
+    [arrival] = [
+        function
+        for function in resources(template, "AWS::Lambda::Function").values()
+        if "BPC_JOB_QUEUE_ARN" in function["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    variables = {
+        name: value if isinstance(value, str) else "token"
+        for name, value in arrival["Properties"]["Environment"]["Variables"].items()
+    }
+    return ArrivalSettings.from_environ(variables)
+
+
 @pytest.mark.parametrize(
     "compute",
     [
@@ -144,16 +166,7 @@ def test_classes_that_fit_are_accepted_on_ec2(
 def test_the_classes_reach_the_arrival_function(dockerfile_dir: Path) -> None:
     template = template_of(dockerfile_dir, job=JobOptions(sizes=[SMALL, MEDIUM, LARGE]))
 
-    [arrival] = [
-        function
-        for function in resources(template, "AWS::Lambda::Function").values()
-        if "BPC_JOB_QUEUE_ARN" in function["Properties"].get("Environment", {}).get("Variables", {})
-    ]
-    variables = {
-        name: value if isinstance(value, str) else "token"
-        for name, value in arrival["Properties"]["Environment"]["Variables"].items()
-    }
-    assert ArrivalSettings.from_environ(variables).job_sizes == (
+    assert _arrival_settings(template).job_sizes == (
         SizeClass(vcpus=1, memory_mib=2048, up_to_bytes=2**30),
         SizeClass(vcpus=4, memory_mib=16384, up_to_bytes=20 * 2**30),
         SizeClass(vcpus=16, memory_mib=65536, up_to_bytes=None),
@@ -165,3 +178,25 @@ def test_without_classes_the_arrival_function_gets_no_sizing(default_template: A
         assert "BPC_JOB_SIZES" not in function["Properties"].get("Environment", {}).get(
             "Variables", {}
         )
+
+
+def test_a_class_without_gpus_of_its_own_gets_the_job_definitions(dockerfile_dir: Path) -> None:
+    template = template_of(
+        dockerfile_dir,
+        compute=ec2(),
+        job=JobOptions(
+            gpus=1,
+            sizes=[
+                JobSize(up_to=GIB(1), vcpus=4, memory=GIB(16)),
+                JobSize(vcpus=8, memory=GIB(32), gpus=2),
+            ],
+        ),
+    )
+
+    [definition] = resources(template, "AWS::Batch::JobDefinition").values()
+    assert {"Type": "GPU", "Value": "1"} in definition["Properties"]["ContainerProperties"][
+        "ResourceRequirements"
+    ]
+    default, own = _arrival_settings(template).job_sizes
+    assert [r["type"] for r in default.resource_requirements()] == ["VCPU", "MEMORY"]
+    assert {"type": "GPU", "value": "2"} in own.resource_requirements()

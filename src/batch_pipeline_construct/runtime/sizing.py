@@ -33,7 +33,7 @@ class SizeClass:
     up_to_bytes: int | None = None
     """The largest object size (bytes, inclusive) of this class; None for the last class."""
     gpus: int = 0
-    """GPUs of the job."""
+    """GPUs of the job; 0 sends no GPU override, so the job definition's GPUs apply."""
 
     def resource_requirements(self) -> list[ResourceRequirementTypeDef]:
         """SubmitJob's ``containerOverrides.resourceRequirements`` for this class."""
