@@ -2,7 +2,7 @@
 
 The access point fixes the jobs' POSIX identity and their root directory; the job role is the
 IAM identity the mount presents (``use_job_role``), over TLS, and it may only mount (read-only)
-or mount and write. The compute environment's security group is let in on NFS.
+or mount and write, through that access point. The compute environment's security group is let in on NFS.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ CREATED_DIRECTORY_MODE = "755"
 """Mode of the access point's directory when EFS creates it: the jobs' user writes, others read."""
 VOLUME_NAME = "shared-data"
 """The job definition's name of the shared data volume."""
+_CLIENT_MOUNT = "elasticfilesystem:ClientMount"
+_CLIENT_WRITE = "elasticfilesystem:ClientWrite"
 
 
 def _tls_only_policy() -> aws_iam.PolicyDocument:
@@ -99,12 +101,22 @@ class SharedData(Construct):
         compute_environment: aws_ec2.IConnectable,
         job_definition: Construct,
     ) -> None:
-        """Let the job role mount (and write, unless read-only) and the instances reach NFS; the
-        job definition waits for the mount targets."""
-        if self.options.read_only:
-            self.file_system.grant_read(job_role)
-        else:
-            self.file_system.grant_read_write(job_role)
+        """Let the job role mount (and write, unless read-only) through a mount target and the
+        jobs' access point only, and the instances reach NFS; the job definition waits for the
+        mount targets."""
+        # Not FileSystem.grant_read/grant_read_write: they allow any access point, or none.
+        actions = [_CLIENT_MOUNT] + ([] if self.options.read_only else [_CLIENT_WRITE])
+        aws_iam.Grant.add_to_principal(
+            grantee=job_role,
+            actions=actions,
+            resource_arns=[self.file_system.file_system_arn],
+            conditions={
+                "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+                "StringEquals": {
+                    "elasticfilesystem:AccessPointArn": self.access_point.access_point_arn
+                },
+            },
+        )
         self.file_system.connections.allow_default_port_from(
             compute_environment, "Batch jobs mount the shared data over NFS"
         )

@@ -46,6 +46,15 @@ def _efs_actions(template: Template) -> list[str]:
     return sorted(actions)
 
 
+def _passed_file_system(stack: cdk.Stack) -> aws_efs.IFileSystem:
+    return aws_efs.FileSystem.from_file_system_attributes(
+        stack,
+        "Reference",
+        file_system_id="fs-0123456789abcdef0",
+        security_group=aws_ec2.SecurityGroup.from_security_group_id(stack, "EfsGroup", "sg-0efs"),
+    )
+
+
 @pytest.mark.parametrize("compute", sorted(COMPUTE))
 def test_jobs_mount_the_new_file_system_read_only_as_the_job_role_over_tls(
     dockerfile_dir: Path, compute: str
@@ -166,10 +175,7 @@ def test_a_file_system_you_pass_is_mounted_and_its_security_group_opened(
     app = cdk.App()
     stack = cdk.Stack(app, "Stack")
     vpc = aws_ec2.Vpc(stack, "Lab", max_azs=2)
-    security_group = aws_ec2.SecurityGroup.from_security_group_id(stack, "EfsGroup", "sg-0efs")
-    file_system = aws_efs.FileSystem.from_file_system_attributes(
-        stack, "Reference", file_system_id="fs-0123456789abcdef0", security_group=security_group
-    )
+    file_system = _passed_file_system(stack)
     pipeline = BatchFilePipeline(
         stack,
         "Pipeline",
@@ -236,3 +242,43 @@ def test_a_new_file_system_has_one_mount_target_per_zone_of_the_jobs_subnets(
     target_subnets = [target["Properties"]["SubnetId"] for target in targets]
     assert len(target_subnets) == 2
     assert all(subnet in job_subnets for subnet in target_subnets)
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "writable"])
+@pytest.mark.parametrize("passed", [False, True], ids=["new-file-system", "passed-file-system"])
+def test_the_job_role_mounts_through_the_jobs_access_point_and_a_mount_target_only(
+    dockerfile_dir: Path, read_only: bool, passed: bool
+) -> None:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    BatchFilePipeline(
+        stack,
+        "Pipeline",
+        dockerfile_path=str(dockerfile_dir),
+        vpc=aws_ec2.Vpc(stack, "Lab", max_azs=2) if passed else None,
+        shared_data=SharedDataOptions(
+            file_system=_passed_file_system(stack) if passed else None,
+            path="/scratch",
+            read_only=read_only,
+        ),
+    )
+    template = Template.from_stack(stack)
+
+    [efs] = [
+        statement
+        for statement in _statements(template, "PipelineComputeJobRole")
+        if "elasticfilesystem:ClientMount" in str(statement["Action"])
+    ]
+    access_point_id, _ = only(template, "AWS::EFS::AccessPoint")
+    assert efs["Condition"]["Bool"] == {"elasticfilesystem:AccessedViaMountTarget": "true"}
+    (access_point_arn,) = efs["Condition"]["StringEquals"].values()
+    assert list(efs["Condition"]["StringEquals"]) == ["elasticfilesystem:AccessPointArn"]
+    assert {"Ref": access_point_id} in access_point_arn["Fn::Join"][1]
+    assert ":access-point/" in str(access_point_arn)
+    if passed:
+        assert ":file-system/fs-0123456789abcdef0" in str(efs["Resource"])
+    else:
+        file_system_id, _ = only(template, "AWS::EFS::FileSystem")
+        assert efs["Resource"] == {"Fn::GetAtt": [file_system_id, "Arn"]}
+    assert _efs_actions(template) == sorted(
+        ["elasticfilesystem:ClientMount"] + ([] if read_only else ["elasticfilesystem:ClientWrite"])
+    )
