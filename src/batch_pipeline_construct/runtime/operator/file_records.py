@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import clients
 from ..records import schema
@@ -39,7 +39,11 @@ def reopen(table: RecordsTable, ref: ObjectRef, *, states: tuple[str, ...], now:
 
     Only a record in one of ``states`` (or, with no ``states``, any record but a claim whose
     submission is still under way) is deleted, with a conditional write, so two operators
-    retrying the same file start one job. True when the file may now be claimed.
+    retrying the same file start one job. A record in a run that is not reported yet leaves
+    that run in the same transaction (its file and, if counted, its outcome are taken off the
+    run's counts): the file joins a run again as a new file when its new job shows up, so the
+    run counts it once. A reported run keeps its counts, as its report does. True when the
+    file may now be claimed.
     """
     from botocore.exceptions import ClientError
 
@@ -55,16 +59,81 @@ def reopen(table: RecordsTable, ref: ObjectRef, *, states: tuple[str, ...], now:
         condition = "attribute_not_exists(#claim) OR #claim <> :pending OR #lease < :now"
         names = {"#claim": schema.CLAIM_STATUS, "#lease": schema.LEASE_UNTIL}
         values = {":pending": {"S": schema.CLAIM_PENDING}, ":now": {"N": str(int(now))}}
+    delete: dict[str, Any] = {
+        "TableName": table.name,
+        "Key": {schema.PARTITION_KEY: {"S": key}},
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    item = table.client.get_item(
+        TableName=table.name, Key={schema.PARTITION_KEY: {"S": key}}, ConsistentRead=True
+    ).get("Item")
+    if item is not None and schema.RUN_ID in item and _leave_open_run(table, delete, item):
+        return True
     try:
-        table.client.delete_item(
-            TableName=table.name,
-            Key={schema.PARTITION_KEY: {"S": key}},
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        table.client.delete_item(**delete)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _leave_open_run(table: RecordsTable, delete: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Delete the record (``delete``) and take it off its run's counts, in one transaction,
+    while the record is still as read (``item``) and its run not reported nor being reported;
+    False when either has changed."""
+    from botocore.exceptions import ClientError
+
+    run_id = item[schema.RUN_ID]["S"]
+    counted = schema.RUN_COUNTED in item
+    minus = {"N": "-1"}
+    counters = {"#files": schema.RUN_FILES}
+    if counted:
+        counters["#finished"] = schema.RUN_FINISHED
+        succeeded = schema.state_of_item(item) is schema.FileState.SUCCEEDED
+        counters["#outcome"] = schema.RUN_SUCCEEDED if succeeded else schema.RUN_FAILED
+    record_condition = "#run = :run AND " + (
+        "attribute_exists(#counted)" if counted else "attribute_not_exists(#counted)"
+    )
+    transaction: list[dict[str, Any]] = [
+        {
+            "Delete": {
+                **delete,
+                "ConditionExpression": f"({delete['ConditionExpression']}) AND {record_condition}",
+                "ExpressionAttributeNames": {
+                    **delete["ExpressionAttributeNames"],
+                    "#run": schema.RUN_ID,
+                    "#counted": schema.RUN_COUNTED,
+                },
+                "ExpressionAttributeValues": {
+                    **delete["ExpressionAttributeValues"],
+                    ":run": {"S": run_id},
+                },
+            }
+        },
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": {schema.PARTITION_KEY: {"S": schema.run_key(run_id)}},
+                "UpdateExpression": "ADD " + ", ".join(f"{name} :minus" for name in counters),
+                "ConditionExpression": "attribute_exists(#pk)"
+                " AND attribute_not_exists(#reported) AND attribute_not_exists(#claimed)",
+                "ExpressionAttributeNames": {
+                    **counters,
+                    "#pk": schema.PARTITION_KEY,
+                    "#reported": schema.RUN_REPORTED_AT,
+                    "#claimed": schema.RUN_REPORT_CLAIMED_UNTIL,
+                },
+                "ExpressionAttributeValues": {":minus": minus},
+            }
+        },
+    ]
+    try:
+        table.client.transact_write_items(TransactItems=transaction)  # type: ignore[arg-type]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             return False
         raise
     return True
