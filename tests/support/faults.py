@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
@@ -279,4 +280,6 @@ def _error_response(request: Any, event_name: str, outcome: Outcome) -> AWSRespo
     else:
         body = json.dumps({"__type": outcome.code, "message": message}).encode()
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": outcome.code}
-    return AWSResponse(request.url, outcome.status, headers, MockRawResponse(body))
+    return AWSResponse(
+        request.url, outcome.status, HTTPHeaders.from_dict(headers), MockRawResponse(body)
+    )

@@ -37,9 +37,13 @@ def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
     """The one resource of ``resource_type`` (logical id, resource); fails if there are more or none."""
     found = template.find_resources(resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
-    return next(iter(found.items()))
+    ((logical_id, resource),) = found.items()
+    return logical_id, dict(resource)
 
 
 def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
     """Every resource of ``resource_type`` by logical id."""
-    return dict(template.find_resources(resource_type))
+    return {
+        logical_id: dict(resource)
+        for logical_id, resource in template.find_resources(resource_type).items()
+    }
