@@ -17,7 +17,12 @@ construct configures the arrival function. What is modelled, each step a functio
    side can claim them: a fresh on-demand DynamoDB table's ~4,000 writes/s at 2 writes per file,
    the handler's CPU (12.6 s per 10,000 files at 1,024 MB) across the invocations SQS's 120,000
    in-flight messages allow. S3 notification latency is a distribution (median 1 s, long tail).
-2. ``_containers``: every container Batch starts, with its files.
+   With each batch goes the count the function reads from the arrival queue when it cuts it
+   (``ApproximateNumberOfMessages`` plus ``...NotVisible``, less its own batch): the messages
+   notified and not yet in a submitted batch, as they were a uniform 0 to 60 s earlier (SQS's
+   counts may lag a minute).
+2. ``_containers``: every container Batch starts, with its files, sized by the runtime's planner
+   from that count.
 3. ``_run``: Batch places each RUNNABLE container in submission order when the compute
    environment has vCPUs free (``--max-vcpus``) and Fargate grants a launch (token bucket: 100
    burst, 20/s sustained); scheduling delay (median 7 s) and image pull + start (median 35 s,
@@ -44,6 +49,7 @@ Run alone: ``python -m benchmarks.packing [--files 1000,100000,1000000] [--secon
 from __future__ import annotations
 
 import argparse
+import bisect
 import heapq
 import json
 import math
@@ -95,6 +101,10 @@ INSTANCE_START_MEDIAN, INSTANCE_START_SIGMA = 150.0, 0.3
 """A new EC2 instance: launch, boot and ECS agent registration before Batch can place a job on
 it; lognormal, median 2.5 min (AWS Batch's guide says "a few minutes" against Fargate's 30 s;
 field reports run to 5-15 min)."""
+COUNT_LAG_SECONDS = 60.0
+"""How stale the queue's ``ApproximateNumberOfMessages`` may be: SQS says its counts "may not
+achieve consistency until at least 1 minute after the producers stop sending messages"; the
+function reads the queue as it was up to this long before (uniform)."""
 EC2_INSTANCE_VCPUS = 16
 """vCPUs of each instance the compute environment launches (an m5.4xlarge, say)."""
 
@@ -160,15 +170,16 @@ def _packing(scenario: Scenario) -> PackingSettings:
     return options.settings_for(job, ComputeOptions(max_vcpus=scenario.max_vcpus))
 
 
-def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float, int, bool]]:
-    """``(time, files, more waiting)`` of each SubmitJob call, every file uploaded at time 0."""
+def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float, int, int]]:
+    """``(time, files, waiting)`` of each SubmitJob call, every file uploaded at time 0;
+    ``waiting`` is the queue's count the function reads for that batch (see ``_queue_count``)."""
     if scenario.mode == "per-file":
         rate = SUBMIT_JOB_PER_SECOND / (1.0 + scenario.lookups_per_file)
         notified = sorted(lognormal(rng, 1.0, 0.8) for _ in range(scenario.files))
         next_free = 0.0
         for arrival in notified:
             next_free = max(next_free, arrival) + 1.0 / rate
-            yield next_free, 1, False
+            yield next_free, 1, 0
         return
     invocations = min(BULK_CONCURRENCY, SQS_IN_FLIGHT // BULK_MAX_FILES)
     files_per_second = min(
@@ -176,10 +187,23 @@ def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float
         invocations / HANDLER_CPU_SECONDS_PER_FILE,
     )
     done, start = 0, lognormal(rng, 1.0, 0.8)
+    # The count's own draws, so that the containers draw what they drew before it was modelled.
+    counts = random.Random(scenario.seed + 1)
+    notified = sorted(lognormal(counts, 1.0, 0.8) for _ in range(scenario.files))
     while done < scenario.files:
         batch = min(BULK_MAX_FILES, scenario.files - done)
         done += batch
-        yield start + done / files_per_second, batch, done < scenario.files
+        cut = start + done / files_per_second
+        read_at = max(0.0, cut - counts.uniform(0.0, COUNT_LAG_SECONDS))
+        claimed = min(done - batch, math.floor((read_at - start) * files_per_second))
+        yield cut, batch, _queue_count(notified, read_at, max(0, claimed), batch)
+
+
+def _queue_count(notified: Sequence[float], at: float, claimed: int, own: int) -> int:
+    """What GetQueueAttributes says at ``at``: messages notified by then (visible, or received by
+    an invocation and not yet deleted) less those already in a submitted batch and the reader's
+    own batch."""
+    return max(0, bisect.bisect_right(notified, at) - claimed - own)
 
 
 # 2. containers ----------------------------------------------------------------------------------
@@ -198,9 +222,9 @@ def _containers(scenario: Scenario, rng: random.Random) -> tuple[int, list[Conta
     """SubmitJob calls and the containers they start, in the order they become runnable."""
     packing = _packing(scenario)
     calls, containers = 0, []
-    for submitted_at, batch, more_waiting in _submissions(scenario, rng):
+    for submitted_at, batch, waiting in _submissions(scenario, rng):
         calls += 1
-        shares = _shares(batch, packing, more_waiting) if batch > 1 else [1]
+        shares = _shares(batch, packing, waiting) if batch > 1 else [1]
         for files in shares:
             runnable = submitted_at + lognormal(rng, 7.0, 0.4)
             containers.append(Container(runnable, files, packing.parallelism))
@@ -208,10 +232,10 @@ def _containers(scenario: Scenario, rng: random.Random) -> tuple[int, list[Conta
     return calls, containers
 
 
-def _shares(batch: int, packing: PackingSettings, more_waiting: bool) -> list[int]:
+def _shares(batch: int, packing: PackingSettings, waiting: int) -> list[int]:
     """Files per child of one array job, from the runtime's own planner."""
     contracts = [JobContract("in", "k", "out", "k/")] * batch
-    plan = plan_manifest(contracts, "out", packing, more_waiting=more_waiting)
+    plan = plan_manifest(contracts, "out", packing, waiting=waiting)
     counts = [0] * plan.array_size
     for index in range(batch):
         counts[plan.child_of(index)] += 1

@@ -704,9 +704,11 @@ class PackingOptions:
     """
 
     files_per_child: int | None = None
-    """Files a child processes when many arrive; 1 gives one container per file. Default: about
-    4 minutes of work (AWS Batch's advice is 3 to 5) at ``expected_time_per_file`` and
-    ``parallelism``: 240 files of one second, one at a time."""
+    """Files a child processes when many arrive; 1 gives one container per file. Up to a quarter
+    more while more than the compute environment's capacity waits (fewer image pulls), fewer as a
+    burst runs out (so its last children end together). Default: about 4 minutes of work (AWS
+    Batch's advice is 3 to 5) at ``expected_time_per_file`` and ``parallelism``: 240 files of
+    one second, one at a time."""
 
     expected_time_per_file: Duration = field(
         default_factory=lambda: Duration.seconds(manifest.DEFAULT_EXPECTED_SECONDS_PER_FILE)
@@ -774,7 +776,7 @@ class PackingOptions:
             )
         packing = self.settings_for(job)
         child_seconds = (
-            packing.files_per_child * self.expected_time_per_file.to_seconds() / packing.parallelism
+            packing.longest_share * self.expected_time_per_file.to_seconds() / packing.parallelism
         )
         if child_seconds > job.timeout.to_seconds():
             raise PipelineConfigurationError(

@@ -62,7 +62,7 @@ class S3Server:
         """Write a manifest of ``keys`` planned as in a burst (packed); return its URI and the
         array size."""
         contracts = [JobContract(INPUT_BUCKET, key, OUTPUT_BUCKET, f"{key}/") for key in keys]
-        plan = plan_manifest(contracts, OUTPUT_BUCKET, packing, more_waiting=True)
+        plan = plan_manifest(contracts, OUTPUT_BUCKET, packing, waiting=packing.wave)
         self.client.put_object(Bucket=OUTPUT_BUCKET, Key=f"_manifests/{name}", Body=plan.body)
         return f"s3://{OUTPUT_BUCKET}/_manifests/{name}", plan.array_size
 

@@ -31,10 +31,10 @@ def shares(count: int, packing: PackingSettings) -> list[range]:
     return [manifest.share(child) for child in range(plan.array_size)]
 
 
-def test_a_large_batch_is_packed_files_per_child() -> None:
+def test_a_large_batch_is_packed_five_minutes_a_child() -> None:
     plan = plan_manifest(contracts(10_000), "out", PackingSettings(files_per_child=240))
 
-    assert plan.array_size == 42  # ceil(10,000 / 240)
+    assert plan.array_size == 34  # ceil(10,000 / 300): more than 20 children's worth of work
     assert plan.count == 10_000
 
 
@@ -58,15 +58,15 @@ def test_spread_children_still_work_a_minute_at_least() -> None:
     packing = PackingSettings(files_per_child=240, min_children=2, capacity=256)
 
     assert plan_manifest(contracts(6_000), "out", packing).array_size == 100
-    assert plan_manifest(contracts(1_000), "out", packing).array_size == 17
+    assert plan_manifest(contracts(1_000), "out", packing).array_size == 16
 
 
-def test_a_batch_cut_at_its_limit_is_packed_for_the_files_behind_it() -> None:
+def test_a_batch_with_a_wave_behind_it_is_packed_for_the_files_behind_it() -> None:
     packing = PackingSettings(files_per_child=240, min_children=20, capacity=1_024)
 
-    plan = plan_manifest(contracts(10_000), "out", packing, more_waiting=True)
+    plan = plan_manifest(contracts(10_000), "out", packing, waiting=packing.wave)
 
-    assert plan.array_size == 42
+    assert plan.array_size == 34
 
 
 def test_one_file_per_child_is_bulk_mode_as_before() -> None:

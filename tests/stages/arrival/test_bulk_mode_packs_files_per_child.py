@@ -93,6 +93,10 @@ def test_children_may_write_outcomes_beside_manifests_only(dockerfile_dir: Path)
             PackingOptions(files_per_child=100, expected_time_per_file=Duration.minutes(1)),
             "mode.packing.files_per_child",
         ),
+        (  # 55 minutes fit the hour, the 69 files a child takes while a backlog waits do not
+            PackingOptions(files_per_child=55, expected_time_per_file=Duration.minutes(1)),
+            "mode.packing.files_per_child",
+        ),
     ],
 )
 def test_packing_that_cannot_work_fails_at_synth(

@@ -49,3 +49,19 @@ def test_function_writes_manifests_and_jobs_read_them(dockerfile_dir: Path) -> N
     job_policy = _role_statements(template, "JobRole")
     assert "/_manifests/*" in function_policy and "s3:PutObject" in function_policy
     assert "/_manifests/*" in job_policy and "s3:GetObject" in job_policy
+
+
+def test_function_may_count_the_files_waiting_in_its_own_queue(dockerfile_dir: Path) -> None:
+    template = template_of(dockerfile_dir, mode=BulkOptions())
+    counted = [
+        statement["Resource"]
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if any("ArrivalFunctionRole" in role["Ref"] for role in policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "sqs:GetQueueAttributes" in statement["Action"]
+        and "sqs:ReceiveMessage" in statement["Action"]
+    ]
+    queue = next(k for k in resources(template, "AWS::SQS::Queue") if "ArrivalQueue" in k)
+
+    # The event source's consumer grant: the arrival queue only, no new statement needed.
+    assert counted == [{"Fn::GetAtt": [queue, "Arn"]}]

@@ -12,7 +12,11 @@ answer is lost, leaves claims that name the job, and the next delivery looks it 
 submitting the files again. Claims a crashed invocation left are looked up the same way (one
 ``ListJobs`` per name), and the files found in a job are marked, not resubmitted. The manifest
 (:mod:`..job.manifest`) is written under the job's name, then one array job is submitted whose
-child ``i`` processes entry ``i``; a single file becomes a plain per-file job.
+child ``i`` processes its share of the entries; a single file becomes a plain per-file job.
+How many children share them depends on the work still waiting: one GetQueueAttributes call
+counts the arrival queue's messages behind this invocation's (see :func:`_files_waiting` and
+``PackingSettings.children_for``): full children while much waits, shorter ones as the burst
+runs out, so its last children end close together.
 
 Claims and marks in the table are made many at a time (``clients.CONCURRENT_CALLS``); each is
 checked against the time left, and one failing never fails the others: a file whose claim
@@ -218,12 +222,11 @@ def run_bulk(records: Sequence[dict[str, Any]], invocation: Invocation) -> list[
             elif admission == "hold":
                 held.append(message)
         if collection.files:
-            # A full collection means the queue still holds files: pack, do not spread.
-            more_waiting = collection.size >= collection.limit
+            waiting = _files_waiting(collection, invocation) if names else 0
             verdicts: dict[str, Verdict] = {}
             for size_class, files in _by_size_class(collection.files, submitter.size_class):
                 verdict = _submit_files(
-                    files, invocation, names.get(size_class), size_class, more_waiting=more_waiting
+                    files, invocation, names.get(size_class), size_class, waiting=waiting
                 )
                 verdicts.update((_local_key(ref), verdict) for ref, _ in files)
             retry_soon: list[str] = []
@@ -312,6 +315,36 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
     return acked
 
 
+def _files_waiting(collection: _Collection, invocation: Invocation) -> int:
+    """About how many files wait behind this invocation's: the arrival queue's messages, visible
+    or received by other invocations and not yet done (one file each, as S3 sends them), from
+    one GetQueueAttributes call. SQS's counts are approximate and may lag a minute; a wrong
+    count only sizes children differently (see ``PackingSettings.children_for``).
+
+    When the count cannot be read (or time is short), the guess made before it was read: a
+    collection cut at its limit has a full wave behind it, any other nothing.
+    """
+    url = invocation.settings.arrival_queue_url
+    sqs = clients.sqs()
+    if url is not None and invocation.time_left() > (
+        clients.worst_case_seconds(sqs) + CALL_MARGIN_SECONDS
+    ):
+        try:
+            counts = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            queued = int(counts["ApproximateNumberOfMessages"])
+            received = int(counts["ApproximateNumberOfMessagesNotVisible"])
+            return max(0, queued + received - len(collection.messages))
+        except Exception as error:  # only the children's size depends on it
+            log("queue-count-unavailable", level="WARNING", reason=repr(error))
+    return invocation.settings.packing.wave if collection.size >= collection.limit else 0
+
+
 def _concurrently(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``[function(item) for item in items]``, up to ``clients.CONCURRENT_CALLS`` calls at a time.
 
@@ -366,7 +399,7 @@ def _submit_files(
     name: str | None,
     size_class: int | None,
     *,
-    more_waiting: bool,
+    waiting: int,
 ) -> Verdict:
     """Submit files of one sizing class as one job; ``unknown`` when a job may exist (the claims
     are kept)."""
@@ -376,7 +409,7 @@ def _submit_files(
     try:
         plan = None
         if name is not None:  # the claims name a bulk job: its manifest says which files it has
-            plan = _write_manifest(contracts, invocation, name, more_waiting=more_waiting)
+            plan = _write_manifest(contracts, invocation, name, waiting=waiting)
         if len(contracts) == 1:
             job = name or submission_name(files[0][0], settings)
             submitted = dispatcher.submitter.submit(contracts[0], job)
@@ -434,12 +467,10 @@ def _releaser(invocation: Invocation) -> Callable[[Claim | None], None]:
 
 
 def _write_manifest(
-    contracts: Sequence[JobContract], invocation: Invocation, name: str, *, more_waiting: bool
+    contracts: Sequence[JobContract], invocation: Invocation, name: str, *, waiting: int
 ) -> ManifestPlan:
     settings = invocation.settings
-    plan = plan_manifest(
-        contracts, settings.output_bucket, settings.packing, more_waiting=more_waiting
-    )
+    plan = plan_manifest(contracts, settings.output_bucket, settings.packing, waiting=waiting)
     bucket, key = manifest_location(settings, name)
     if invocation.time_left() < clients.worst_case_seconds(clients.s3()) + CALL_MARGIN_SECONDS:
         raise OutOfTime("too little time left to write the manifest")

@@ -43,6 +43,7 @@ __all__ = [
     "MANIFEST_VERSION",
     "MAX_ARRAY_SIZE",
     "MIN_ARRAY_SIZE",
+    "LONGEST_CHILD_SECONDS",
     "MIN_CHILD_SECONDS",
     "OUTCOMES_FOLDER",
     "TARGET_CHILD_SECONDS",
@@ -66,6 +67,9 @@ MIN_ARRAY_SIZE = 2
 """The fewest children an AWS Batch array job can have."""
 TARGET_CHILD_SECONDS = 240.0
 """How long a child should work: AWS Batch's best practice is jobs of 3 to 5 minutes."""
+LONGEST_CHILD_SECONDS = 300.0
+"""How long a child works while a large backlog waits: the top of AWS Batch's 3 to 5 minutes, so
+a burst pays fewer image pulls per file."""
 MIN_CHILD_SECONDS = 60.0
 """A spread child still works this long: Fargate bills a task for a minute at least, and a
 shorter child only adds a launch."""
@@ -103,7 +107,8 @@ class PackingSettings:
     """How the files of one batch are shared among array children and processed in each."""
 
     files_per_child: int = DEFAULT_FILES_PER_CHILD
-    """Files a child processes when the batch is large (see :func:`files_per_child_for`)."""
+    """Files a child processes when the batch is large (see :func:`files_per_child_for`); up to a
+    quarter more while a large backlog waits (see :attr:`longest_share`)."""
     min_children: int = DEFAULT_MIN_CHILDREN
     """Children a batch is spread over at least (2 or more: never more children than files)."""
     parallelism: int = 1
@@ -121,22 +126,52 @@ class PackingSettings:
         if self.min_children < MIN_ARRAY_SIZE:
             raise ValueError("PackingSettings.min_children must be at least 2 (an array's minimum)")
 
-    def children_for(self, count: int, *, more_waiting: bool = False) -> int:
+    @property
+    def longest_share(self) -> int:
+        """Files a child gets while a large backlog waits: ``files_per_child`` stretched from
+        ``TARGET_CHILD_SECONDS`` to ``LONGEST_CHILD_SECONDS`` (300 one-second files)."""
+        return max(
+            self.files_per_child,
+            round(self.files_per_child * LONGEST_CHILD_SECONDS / TARGET_CHILD_SECONDS),
+        )
+
+    @property
+    def wave(self) -> int:
+        """Files the compute environment works through at once in the longest children:
+        ``capacity`` children of ``longest_share``."""
+        return self.capacity * self.longest_share
+
+    def children_for(self, count: int, *, waiting: int = 0) -> int:
         """How many children ``count`` files are shared among (0 for no files).
 
-        ``files_per_child`` each, but at least ``min_children``; and when no more files are
-        waiting (the queue was drained), up to ``capacity`` children of no less than
-        ``MIN_CHILD_SECONDS`` of work: packing then saves nothing, since no later batch would
-        use the vCPUs left idle.
+        Sized from the work still to do: these files and the ``waiting`` files queued behind
+        them (an approximate count; 0 when none). Batch starts children in the order they were
+        submitted, so a child of size ``share`` is followed by about ``count + waiting`` more
+        files; each child gets that remaining work's share of the compute environment,
+        ``(count + waiting) / capacity`` files, kept between ``longest_share`` and a child of
+        ``MIN_CHILD_SECONDS`` (a quarter of ``files_per_child`` at the default 4 minutes):
+
+        * more than one ``wave`` to do: the longest children, ``LONGEST_CHILD_SECONDS`` (the
+          top of AWS Batch's 3 to 5 minutes), the fewest image pulls per file;
+        * less: children shrink with the work left, so the burst's last children are short and
+          every slot of the compute environment runs out of work within about one short child
+          of the others, instead of one full child;
+        * nothing waiting and a small batch: spread over up to ``capacity`` children of no less
+          than a minute, so a small drop finishes as fast as in per-file mode.
+
+        Never fewer than ``min_children`` (which may make children shorter than a minute), nor
+        more than the files or 10,000. A count that is wrong or stale only sizes children
+        differently: every file is still in exactly one.
         """
         if count <= 0:
             return 0
-        packed = math.ceil(count / self.files_per_child)
-        spread = self.min_children
-        if not more_waiting:
-            fewest_files = max(1, self.files_per_child * MIN_CHILD_SECONDS // TARGET_CHILD_SECONDS)
-            spread = max(spread, min(self.capacity, math.ceil(count / fewest_files)))
-        return min(count, MAX_ARRAY_SIZE, max(packed, spread))
+        remaining = count + max(0, waiting)
+        fewest_files = max(1, self.files_per_child * MIN_CHILD_SECONDS // TARGET_CHILD_SECONDS)
+        # ceil(count / share) with share = remaining / capacity, in whole numbers
+        children = -(-count * self.capacity // remaining)
+        children = min(children, max(1, int(count // fewest_files)))
+        children = max(children, math.ceil(count / self.longest_share), self.min_children)
+        return min(count, MAX_ARRAY_SIZE, children)
 
 
 @dataclass(frozen=True)
@@ -160,16 +195,16 @@ def plan_manifest(
     output_bucket: str,
     packing: PackingSettings,
     *,
-    more_waiting: bool = False,
+    waiting: int = 0,
 ) -> ManifestPlan:
     """The manifest for ``contracts`` (in order) and the number of children to submit.
 
-    ``more_waiting``: more files are queued behind these (the batch was cut at its limit), so
-    they are packed rather than spread over the whole capacity (see :meth:`PackingSettings.children_for`).
+    ``waiting``: about how many files are queued behind these (0: none), which sizes the
+    children (see :meth:`PackingSettings.children_for`).
     """
     if not contracts:
         raise ValueError("a manifest needs at least one file")
-    children = packing.children_for(len(contracts), more_waiting=more_waiting)
+    children = packing.children_for(len(contracts), waiting=waiting)
     document = {
         "version": MANIFEST_VERSION,
         "count": len(contracts),
