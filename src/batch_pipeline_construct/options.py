@@ -8,6 +8,7 @@ value and what AWS allows, so a mistake surfaces at ``cdk synth`` instead of mid
 from __future__ import annotations
 
 import enum
+import math
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -147,14 +148,14 @@ class ComputeOptions:
         if self.type is ComputeType.FARGATE:
             raise PipelineConfigurationError(
                 "compute.root_volume_size",
-                f"{gib:g} GiB",
+                self.root_volume_size,
                 "applies to ComputeType.EC2 only; on Fargate use JobOptions.ephemeral_storage",
             )
         low, high = ROOT_VOLUME_GIB_RANGE
         if not low <= gib <= high:
             raise PipelineConfigurationError(
                 "compute.root_volume_size",
-                f"{gib:g} GiB",
+                self.root_volume_size,
                 f"{low} to {high} GiB: the ECS-optimized AMIs' root volume is {low} GiB and "
                 f"a gp3 volume holds at most {high} GiB",
             )
@@ -215,13 +216,9 @@ class JobSize:
             raise PipelineConfigurationError(f"{prop}.vcpus", self.vcpus, "use a positive number")
         memory_mib = _whole(self.memory, f"{prop}.memory", "MiB")
         if memory_mib < 512:
-            raise PipelineConfigurationError(
-                f"{prop}.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
-            )
+            raise PipelineConfigurationError(f"{prop}.memory", self.memory, "use at least 512 MiB")
         if self.up_to is not None and self.up_to.to_bytes() < 1:
-            raise PipelineConfigurationError(
-                f"{prop}.up_to", _describe_bytes(self.up_to), "use 1 byte or more"
-            )
+            raise PipelineConfigurationError(f"{prop}.up_to", self.up_to, "use 1 byte or more")
         if self.gpus is not None and self.gpus < (1 if job.gpus else 0):
             raise PipelineConfigurationError(
                 f"{prop}.gpus",
@@ -242,7 +239,7 @@ class JobSize:
                 raise PipelineConfigurationError(
                     f"{prop}.gpus", self.gpus, "Fargate has no GPUs; leave gpus out"
                 )
-            _check_fargate_pair(prop, self.vcpus, memory_mib)
+            _check_fargate_pair(prop, self.vcpus, self.memory)
             return
         if self.vcpus < 1:
             raise PipelineConfigurationError(
@@ -292,7 +289,7 @@ def _validate_sizes(sizes: Sequence[JobSize], job: JobOptions, compute: ComputeO
         if last and job_size.up_to is not None:
             raise PipelineConfigurationError(
                 f"{prop}.up_to",
-                _describe_bytes(job_size.up_to),
+                job_size.up_to,
                 "no up_to: the last class takes every larger file (leave up_to out)",
             )
         if not last and job_size.up_to is None:
@@ -306,7 +303,7 @@ def _validate_sizes(sizes: Sequence[JobSize], job: JobOptions, compute: ComputeO
             if job_size.up_to.to_bytes() <= previous.to_bytes():
                 raise PipelineConfigurationError(
                     f"{prop}.up_to",
-                    _describe_bytes(job_size.up_to),
+                    job_size.up_to,
                     f"more than job.sizes[{index - 1}].up_to ({_describe_bytes(previous)}): "
                     "classes go from small to large",
                 )
@@ -381,9 +378,7 @@ class JobOptions:
             else _whole(self.ephemeral_storage, "job.ephemeral_storage", "GiB")
         )
         if memory_mib < 512:
-            raise PipelineConfigurationError(
-                "job.memory", f"{memory_mib:g} MiB", "use at least 512 MiB"
-            )
+            raise PipelineConfigurationError("job.memory", self.memory, "use at least 512 MiB")
         if self.gpus < 0:
             raise PipelineConfigurationError("job.gpus", self.gpus, "use 0 or more")
         if self.gpus and compute.arm64:
@@ -396,14 +391,14 @@ class JobOptions:
         timeout_seconds = self.timeout.to_seconds()
         if timeout_seconds < 60:
             raise PipelineConfigurationError(
-                "job.timeout", f"{timeout_seconds:g} seconds", "AWS Batch needs at least 60 seconds"
+                "job.timeout", self.timeout, "AWS Batch needs at least 60 seconds"
             )
         if self.stuck_timeout is not None and not (
             STUCK_TIMEOUT_RANGE[0] <= self.stuck_timeout.to_seconds() <= STUCK_TIMEOUT_RANGE[1]
         ):
             raise PipelineConfigurationError(
                 "job.stuck_timeout",
-                f"{self.stuck_timeout.to_seconds():g} seconds",
+                self.stuck_timeout,
                 "AWS Batch cancels stuck jobs after 600 to 86400 seconds (10 minutes to 24 hours); "
                 "use None to never cancel them",
             )
@@ -424,27 +419,27 @@ class JobOptions:
             )
         _validate_sizes(self.sizes, self, compute)
         if compute.type is ComputeType.FARGATE:
-            self._validate_fargate(memory_mib, storage_gib)
+            self._validate_fargate(storage_gib)
         elif storage_gib is not None:
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
-                f"{storage_gib} GiB",
+                self.ephemeral_storage,
                 "applies to Fargate only; on EC2 use ComputeOptions.root_volume_size",
             )
 
-    def _validate_fargate(self, memory_mib: float, storage_gib: int | None) -> None:
+    def _validate_fargate(self, storage_gib: int | None) -> None:
         if self.gpus:
             raise PipelineConfigurationError(
                 "job.gpus",
                 self.gpus,
                 "Fargate has no GPUs; use ComputeOptions(type=ComputeType.EC2)",
             )
-        _check_fargate_pair("job", self.vcpus, memory_mib)
+        _check_fargate_pair("job", self.vcpus, self.memory)
         low, high = FARGATE_EPHEMERAL_STORAGE_GIB_RANGE
         if storage_gib is not None and not low <= storage_gib <= high:
             raise PipelineConfigurationError(
                 "job.ephemeral_storage",
-                f"{storage_gib} GiB",
+                self.ephemeral_storage,
                 f"Fargate allows {low} to {high} GiB",
             )
 
@@ -464,13 +459,14 @@ def _whole(size: Size, prop: str, unit: Literal["GiB", "MiB"]) -> int:
     if exact != int(exact):
         method = "gibibytes" if unit == "GiB" else "mebibytes"
         raise PipelineConfigurationError(
-            prop, f"{exact:g} {unit}", f"a whole number of {unit}, e.g. Size.{method}({int(exact)})"
+            prop, size, f"a whole number of {unit}, e.g. Size.{method}({math.ceil(exact)})"
         )
     return int(exact)
 
 
-def _check_fargate_pair(prop: str, vcpus: float, memory_mib: float) -> None:
+def _check_fargate_pair(prop: str, vcpus: float, memory: Size) -> None:
     """Raise for a vCPU/memory pair Fargate does not offer (``prop``: where they were given)."""
+    memory_mib = memory.to_mebibytes(rounding=SizeRoundingBehavior.NONE)
     allowed_memory = _FARGATE_MEMORY_MIB.get(float(vcpus))
     if allowed_memory is None:
         raise PipelineConfigurationError(
@@ -481,7 +477,7 @@ def _check_fargate_pair(prop: str, vcpus: float, memory_mib: float) -> None:
     if memory_mib not in allowed_memory:
         raise PipelineConfigurationError(
             f"{prop}.memory",
-            f"{memory_mib:g} MiB",
+            memory,
             f"with {vcpus:g} vCPU Fargate allows {_describe_mib(allowed_memory)}",
         )
 
@@ -687,7 +683,7 @@ class ArrivalOptions:
         if self.file_records_ttl is not None:
             raise PipelineConfigurationError(
                 "arrival.file_records_ttl",
-                f"{self.file_records_ttl.to_seconds():g} seconds",
+                self.file_records_ttl,
                 "leave it unset and pass records=RecordOptions(retention=...): the per-file"
                 " record table has one retention, which also bounds deduplication",
             )
@@ -761,7 +757,7 @@ class PackingOptions:
         if self.expected_time_per_file.to_seconds() <= 0:
             raise PipelineConfigurationError(
                 "mode.packing.expected_time_per_file",
-                f"{self.expected_time_per_file.to_seconds():g} seconds",
+                self.expected_time_per_file,
                 "use a positive duration, e.g. Duration.seconds(30)",
             )
         if not settings.MIN_ARRAY_SIZE <= self.min_children <= settings.MAX_ARRAY_SIZE:
@@ -815,7 +811,7 @@ class PerFileOptions:
             raise PipelineConfigurationError("mode.batch_size", self.batch_size, "use 1 to 10000")
         if not 0 <= window <= 300:
             raise PipelineConfigurationError(
-                "mode.max_batching_window", f"{window:g} seconds", "use 0 to 300 seconds"
+                "mode.max_batching_window", self.max_batching_window, "use 0 to 300 seconds"
             )
         if self.batch_size > 10 and window < 1:
             raise PipelineConfigurationError(
@@ -872,7 +868,7 @@ class BulkOptions:
         window = self.batching_window.to_seconds()
         if not 1 <= window <= 300:
             raise PipelineConfigurationError(
-                "mode.batching_window", f"{window:g} seconds", "use 1 to 300 seconds"
+                "mode.batching_window", self.batching_window, "use 1 to 300 seconds"
             )
         _validate_concurrency(self.max_concurrency)
         _validate_function_timeout(self.function_timeout)
@@ -900,9 +896,7 @@ def _validate_concurrency(max_concurrency: int) -> None:
 def _validate_function_timeout(timeout: Duration) -> None:
     seconds = timeout.to_seconds()
     if not 10 <= seconds <= 900:
-        raise PipelineConfigurationError(
-            "mode.function_timeout", f"{seconds:g} seconds", "use 10 to 900 seconds"
-        )
+        raise PipelineConfigurationError("mode.function_timeout", timeout, "use 10 to 900 seconds")
 
 
 @refuses_unknown_fields
@@ -1024,11 +1018,11 @@ class RecordOptions:
         if retention < _MIN_RECORD_RETENTION_SECONDS:
             raise PipelineConfigurationError(
                 "records.retention",
-                f"{retention:g} seconds",
+                self.retention,
                 "use at least 1 hour (S3 redeliveries can come hours later)",
             )
         quiet = self.run_quiet_period.to_seconds()
         if not 60 <= quiet <= 86_400:
             raise PipelineConfigurationError(
-                "records.run_quiet_period", f"{quiet:g} seconds", "use 1 minute to 1 day"
+                "records.run_quiet_period", self.run_quiet_period, "use 1 minute to 1 day"
             )

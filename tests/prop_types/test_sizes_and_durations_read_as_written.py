@@ -17,11 +17,19 @@ import pytest
 from aws_cdk import Duration, Size
 
 from batch_pipeline_construct import (
+    ArrivalOptions,
     BatchFilePipeline,
     BucketOptions,
+    BulkOptions,
+    ComputeOptions,
+    ComputeType,
     CostGuardOptions,
+    JobOptions,
     JobSize,
+    PackingOptions,
+    PerFileOptions,
     PipelineConfigurationError,
+    RecordOptions,
 )
 from batch_pipeline_construct._as_written import as_written
 from tests.support.pipeline_builders import refusal
@@ -82,6 +90,135 @@ def test_every_size_or_duration_field_shows_the_value_given_as_written(
     written = "Duration.minutes(5)" if isinstance(wrong, Duration) else "Size.gibibytes(10)"
     assert f"={written}: a {type(wrong).__name__} where" in str(error)
     assert " object at 0x" not in str(error)
+
+
+EC2 = ComputeOptions(type=ComputeType.EC2)
+LAST = JobSize(vcpus=4, memory=Size.gibibytes(16))
+
+REFUSED: dict[str, tuple[dict[str, Any], str, str]] = {
+    # id: (props, prop named, the value as the message shows it)
+    "root-volume-on-fargate": (
+        {"compute": ComputeOptions(root_volume_size=Size.gibibytes(100))},
+        "compute.root_volume_size",
+        "Size.gibibytes(100)",
+    ),
+    "root-volume-below-the-ami": (
+        {"compute": ComputeOptions(type=ComputeType.EC2, root_volume_size=Size.gibibytes(8))},
+        "compute.root_volume_size",
+        "Size.gibibytes(8)",
+    ),
+    "memory-below-512-mib": (
+        {"compute": EC2, "job": JobOptions(memory=Size.mebibytes(256))},
+        "job.memory",
+        "Size.mebibytes(256)",
+    ),
+    "memory-fargate-does-not-pair": (
+        {"job": JobOptions(vcpus=1, memory=Size.mebibytes(16384))},
+        "job.memory",
+        "Size.gibibytes(16)",
+    ),
+    "memory-a-fraction-of-a-mib": (
+        {"job": JobOptions(memory=Size.kibibytes(2048 * 1024 + 1))},
+        "job.memory",
+        "Size.kibibytes(2097153)",
+    ),
+    "timeout-under-a-minute": (
+        {"job": JobOptions(timeout=Duration.seconds(30))},
+        "job.timeout",
+        "Duration.seconds(30)",
+    ),
+    "stuck-timeout-under-ten-minutes": (
+        {"job": JobOptions(stuck_timeout=Duration.minutes(5))},
+        "job.stuck_timeout",
+        "Duration.minutes(5)",
+    ),
+    "ephemeral-storage-above-fargate-s": (
+        {"job": JobOptions(ephemeral_storage=Size.gibibytes(500))},
+        "job.ephemeral_storage",
+        "Size.gibibytes(500)",
+    ),
+    "ephemeral-storage-on-ec2": (
+        {"compute": EC2, "job": JobOptions(ephemeral_storage=Size.gibibytes(50))},
+        "job.ephemeral_storage",
+        "Size.gibibytes(50)",
+    ),
+    "class-memory-below-512-mib": (
+        {"compute": EC2, "job": JobOptions(sizes=[JobSize(vcpus=1, memory=Size.mebibytes(256))])},
+        "job.sizes[0].memory",
+        "Size.mebibytes(256)",
+    ),
+    "class-bound-of-nothing": (
+        {
+            "job": JobOptions(
+                sizes=[JobSize(up_to=Size.gibibytes(0), vcpus=1, memory=Size.gibibytes(2)), LAST]
+            )
+        },
+        "job.sizes[0].up_to",
+        "Size.bytes(0)",
+    ),
+    "last-class-bounded": (
+        {
+            "job": JobOptions(
+                sizes=[JobSize(up_to=Size.mebibytes(512), vcpus=4, memory=Size.gibibytes(16))]
+            )
+        },
+        "job.sizes[0].up_to",
+        "Size.mebibytes(512)",
+    ),
+    "batching-window-above-5-minutes": (
+        {"mode": PerFileOptions(max_batching_window=Duration.minutes(6))},
+        "mode.max_batching_window",
+        "Duration.minutes(6)",
+    ),
+    "function-timeout-under-10-seconds": (
+        {"mode": PerFileOptions(function_timeout=Duration.seconds(5))},
+        "mode.function_timeout",
+        "Duration.seconds(5)",
+    ),
+    "bulk-batching-window-of-nothing": (
+        {"mode": BulkOptions(batching_window=Duration.seconds(0))},
+        "mode.batching_window",
+        "Duration.seconds(0)",
+    ),
+    "expected-time-per-file-of-nothing": (
+        {"mode": BulkOptions(packing=PackingOptions(expected_time_per_file=Duration.millis(0)))},
+        "mode.packing.expected_time_per_file",
+        "Duration.seconds(0)",
+    ),
+    "removed-file-records-ttl": (
+        {"arrival": ArrivalOptions(file_records_ttl=Duration.days(7))},
+        "arrival.file_records_ttl",
+        "Duration.days(7)",
+    ),
+    "retention-under-an-hour": (
+        {"records": RecordOptions(retention=Duration.minutes(5))},
+        "records.retention",
+        "Duration.minutes(5)",
+    ),
+    "quiet-period-under-a-minute": (
+        {"records": RecordOptions(run_quiet_period=Duration.seconds(30))},
+        "records.run_quiet_period",
+        "Duration.seconds(30)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("props", "prop", "written"), list(REFUSED.values()), ids=list(REFUSED))
+def test_a_refused_size_or_duration_is_shown_as_given(
+    dockerfile_dir: Path, props: dict[str, Any], prop: str, written: str
+) -> None:
+    error = refusal(dockerfile_dir, **props)
+
+    assert error.prop == prop
+    assert isinstance(error.value, Size | Duration)
+    assert str(error).startswith(f"BatchFilePipeline: invalid {prop}={written}: ")
+
+
+def test_a_fraction_of_a_gib_is_advised_rounded_up() -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        JobOptions(ephemeral_storage=Size.mebibytes(100)).validate(ComputeOptions())
+
+    assert "a whole number of GiB, e.g. Size.gibibytes(1)" in str(raised.value)
 
 
 @pytest.mark.parametrize(
