@@ -64,30 +64,59 @@ def raise_for_wrong_types(constructor: Callable[..., object], given: Mapping[str
 _OptionGroup = typing.TypeVar("_OptionGroup", bound=type)
 
 
-def refuses_unknown_fields(group: _OptionGroup) -> _OptionGroup:
+def checks_fields_given(group: _OptionGroup) -> _OptionGroup:
     """Make the option dataclass ``group`` refuse, with one :class:`PipelineConfigurationError`,
-    every keyword that is none of its fields.
+    every keyword that is none of its fields and every required field left out.
 
-    Python's own ``TypeError: __init__() got an unexpected keyword argument`` comes with a
-    traceback and names neither the class nor the field meant; this names both
-    (``JobOptions(vcpu=2)``: did you mean ``vcpus``?).
+    Python's own ``TypeError: __init__() got an unexpected keyword argument`` (or ``missing 1
+    required keyword-only argument``) comes with a traceback and names neither the class nor
+    the field meant; this names both (``JobOptions(vcpu=2)``: did you mean ``vcpus``?).
     """
     init: Callable[..., None] = vars(group)["__init__"]
-    fields = [field.name for field in dataclasses.fields(group) if field.init]
+    fields = [field for field in dataclasses.fields(group) if field.init]
+    names = [field.name for field in fields]
+    positional = [field.name for field in fields if not field.kw_only]
+    hints = typing.get_type_hints(group)
+    required = [
+        field.name
+        for field in fields
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    ]
 
     @functools.wraps(init)
     def checked_init(self: object, *args: object, **keywords: object) -> None:
+        given = {*keywords, *positional[: len(args)]}
         _raise_all(
             [
-                _unknown_name(f"{group.__name__}.{name}", value, group.__name__, "field", fields)
+                _unknown_name(f"{group.__name__}.{name}", value, group.__name__, "field", names)
                 for name, value in keywords.items()
-                if name not in fields
+                if name not in names
+            ]
+            + [
+                PipelineConfigurationError(
+                    f"{group.__name__}.{name}",
+                    _NOT_GIVEN,
+                    f"required, {_expected(hints[name])}; write "
+                    f"{_instead(name, _NOT_GIVEN, hints[name])}",
+                )
+                for name in required
+                if name not in given
             ]
         )
         init(self, *args, **keywords)
 
     setattr(group, "__init__", checked_init)  # noqa: B010 (mypy refuses assigning a method)
     return group
+
+
+class _NotGiven:
+    """The value of a required field left out, as an error message shows it."""
+
+    def __repr__(self) -> str:
+        return "(not given)"
+
+
+_NOT_GIVEN = _NotGiven()
 
 
 def _raise_all(problems: Sequence[PipelineConfigurationError]) -> None:

@@ -19,7 +19,7 @@ from typing import Literal
 from aws_cdk import Duration, Size, SizeRoundingBehavior, aws_ec2, aws_efs, aws_kms, aws_s3, aws_sns
 
 from ._instance_capacity import known_capacities
-from ._prop_types import refuses_unknown_fields
+from ._prop_types import checks_fields_given
 from .errors import PipelineConfigurationError
 from .runtime import settings, sizing
 from .runtime.job import manifest
@@ -72,7 +72,7 @@ class EmailNotifications(enum.Enum):
     """Every message, including one per job that SUCCEEDED: one e-mail per file."""
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class ComputeOptions:
     """The compute environment the job queue runs on. It always scales down to zero."""
@@ -182,7 +182,7 @@ _FARGATE_MEMORY_MIB: dict[float, tuple[int, ...]] = {
 }
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True, kw_only=True)
 class JobSize:
     """The resources of the jobs of input objects up to a size (a sizing class of ``JobOptions.sizes``).
@@ -317,7 +317,7 @@ def _describe_bytes(size: Size) -> str:
     return f"{count:,} bytes"
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class JobOptions:
     """What each job gets: resources, command, environment, time limit and retries."""
@@ -510,7 +510,7 @@ _RESERVED_MOUNT_PATHS = (
 )
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class SharedDataOptions:
     """An Amazon EFS file system mounted into every job: reference data (a genome index, a model,
@@ -589,7 +589,7 @@ def _has_security_group(file_system: aws_efs.IFileSystem) -> bool:
     return connections is not None and bool(connections.security_groups)
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class TriggerOptions:
     """Which new objects in the input bucket start a job."""
@@ -640,7 +640,7 @@ def key_filters_overlap(first: tuple[str, str], second: tuple[str, str]) -> bool
     return prefixes_overlap and suffixes_overlap
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class BucketOptions:
     """How the pipeline's own buckets are made (ignored for buckets you pass in)."""
@@ -658,7 +658,7 @@ class BucketOptions:
     """How long server access logs are kept in the pipeline's log bucket. Default: 365 days."""
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class ArrivalOptions:
     """The arrival queue and the per-file record, in either mode (per-file or bulk)."""
@@ -689,7 +689,7 @@ class ArrivalOptions:
             )
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class PackingOptions:
     """Bulk mode: how many files one container (one array child) processes, and how.
@@ -784,7 +784,7 @@ class PackingOptions:
             )
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class PerFileOptions:
     """Per-file mode (the default): the arrival function submits one AWS Batch job per file."""
@@ -823,7 +823,7 @@ class PerFileOptions:
         _validate_function_timeout(self.function_timeout)
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class BulkOptions:
     """Bulk mode: files arriving together are submitted as one AWS Batch array job.
@@ -899,7 +899,7 @@ def _validate_function_timeout(timeout: Duration) -> None:
         raise PipelineConfigurationError("mode.function_timeout", timeout, "use 10 to 900 seconds")
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class NotificationOptions:
     """Who hears about finished jobs: e-mail subscriptions and the new topic's encryption."""
@@ -935,7 +935,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MIN_RECORD_RETENTION_SECONDS = 3600
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class AlarmOptions:
     """CloudWatch alarms on the pipeline's health: dead letters, arrival errors, failed jobs."""
@@ -960,7 +960,7 @@ class AlarmOptions:
             )
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class CostGuardOptions:
     """A monthly budget for the pipeline's compute: when AWS Budgets forecasts the month's cost
@@ -989,7 +989,7 @@ class CostGuardOptions:
             )
 
 
-@refuses_unknown_fields
+@checks_fields_given
 @dataclass(frozen=True)
 class RecordOptions:
     """The per-file record (where each file stands, how its job ended) and run reports.

@@ -1,7 +1,9 @@
-"""A misspelt keyword to an option group fails with the class, the name given and the field meant.
+"""A misspelt keyword to an option group fails with the class, the name given and the field meant;
+a required field left out fails naming it.
 
-Python's own ``TypeError: __init__() got an unexpected keyword argument`` names neither; every
-option group of the public API refuses it as a :class:`PipelineConfigurationError` instead.
+Python's own ``TypeError: __init__() got an unexpected keyword argument`` (or ``missing 1 required
+argument``) names neither; every option group of the public API refuses them as a
+:class:`PipelineConfigurationError` instead.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from typing import Any
 import pytest
 
 import batch_pipeline_construct
-from batch_pipeline_construct import ComputeOptions, JobOptions, PipelineConfigurationError
+from batch_pipeline_construct import (
+    ComputeOptions,
+    CostGuardOptions,
+    JobOptions,
+    JobSize,
+    PipelineConfigurationError,
+)
 from batch_pipeline_construct.errors import TRACEBACK_VARIABLE
 
-OPTION_GROUPS = [
+OPTION_GROUPS: list[Any] = [
     group
     for group in (
         getattr(batch_pipeline_construct, name) for name in batch_pipeline_construct.__all__
@@ -39,6 +47,35 @@ def test_every_option_group_names_the_field_a_misspelt_keyword_meant(group: Any)
     assert raised.value.prop == f"{group.__name__}.{misspelt}"
     assert raised.value.value == 1
     assert f"not a field of {group.__name__}; did you mean {meant}=?" in str(raised.value)
+
+
+REQUIRED_FIELDS = [
+    (group, field.name)
+    for group in OPTION_GROUPS
+    for field in dataclasses.fields(group)
+    if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+]
+
+
+@pytest.mark.parametrize(
+    ("group", "name"), REQUIRED_FIELDS, ids=[f"{g.__name__}.{n}" for g, n in REQUIRED_FIELDS]
+)
+def test_every_required_field_left_out_is_named(group: Any, name: str) -> None:
+    with pytest.raises(PipelineConfigurationError) as raised:
+        group()
+
+    assert f"{group.__name__}.{name}" in [p.prop for p in raised.value.problems]
+    assert f"invalid {group.__name__}.{name}=(not given): required, " in str(raised.value)
+
+
+def test_a_required_field_given_by_position_counts_as_given() -> None:
+    assert CostGuardOptions(50).monthly_budget_usd == 50
+
+    with pytest.raises(PipelineConfigurationError) as raised:
+        JobSize(vcpus=1)  # type: ignore[call-arg]
+
+    assert [p.prop for p in raised.value.problems] == ["JobSize.memory"]
+    assert "write Size.gibibytes(2) or Size.mebibytes(2048)" in str(raised.value)
 
 
 def test_every_misspelt_keyword_is_reported_at_once() -> None:
