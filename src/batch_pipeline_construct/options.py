@@ -950,14 +950,30 @@ class AlarmOptions:
     """Failed jobs within ``period`` that raise the failed-jobs alarm. Default: 1."""
 
     period: Duration = field(default_factory=lambda: Duration.minutes(5))
-    """The alarms' evaluation period. Default: 5 minutes."""
+    """The alarms' evaluation period: whole minutes, 1 minute to 7 days (the metrics are
+    reported each minute, and CloudWatch evaluates an alarm over at most 7 days). Default:
+    5 minutes."""
 
     def validate(self) -> None:
-        """Raise :class:`PipelineConfigurationError` for a threshold below 1."""
+        """Raise :class:`PipelineConfigurationError` for a threshold below 1 or a period
+        CloudWatch cannot evaluate."""
         if self.failed_jobs_threshold < 1:
             raise PipelineConfigurationError(
                 "alarms.failed_jobs_threshold", self.failed_jobs_threshold, "use 1 or more"
             )
+        seconds = self.period.to_seconds(integral=False)
+        if seconds % 60 or not 60 <= seconds <= _MAX_ALARM_PERIOD_SECONDS:
+            raise PipelineConfigurationError(
+                "alarms.period",
+                self.period,
+                "whole minutes from 1 minute to 7 days: the pipeline's metrics (SQS, Lambda, "
+                "EventBridge) are reported each minute, so a shorter period leaves the alarms "
+                "without data, and CloudWatch refuses a period that is no multiple of 60 seconds",
+            )
+
+
+_MAX_ALARM_PERIOD_SECONDS = 7 * 86_400
+"""CloudWatch's longest evaluation (period times evaluation periods; the alarms use one)."""
 
 
 @checks_fields_given

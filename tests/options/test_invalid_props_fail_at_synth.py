@@ -156,6 +156,21 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "mode.manifest_prefix",
         "'_manifests/'",
     ),
+    "alarm-period-under-a-minute": (
+        {"alarms": AlarmOptions(period=Duration.seconds(30))},
+        "alarms.period",
+        "whole minutes from 1 minute to 7 days",
+    ),
+    "alarm-period-in-part-minutes": (
+        {"alarms": AlarmOptions(period=Duration.seconds(90))},
+        "alarms.period",
+        "no multiple of 60 seconds",
+    ),
+    "alarm-period-above-a-week": (
+        {"alarms": AlarmOptions(period=Duration.days(8))},
+        "alarms.period",
+        "whole minutes from 1 minute to 7 days",
+    ),
     "alarm-threshold": (
         {"alarms": AlarmOptions(failed_jobs_threshold=0)},
         "alarms.failed_jobs_threshold",
@@ -195,6 +210,11 @@ def test_every_valid_fargate_pair_is_accepted() -> None:
     fargate = ComputeOptions()
     for vcpus, memory_gib in [(0.25, 0.5), (0.5, 4), (2, 16), (4, 30), (8, 60), (16, 120)]:
         JobOptions(vcpus=vcpus, memory=Size.mebibytes(int(memory_gib * 1024))).validate(fargate)
+
+
+def test_alarm_periods_of_whole_minutes_from_a_minute_to_a_week_are_accepted() -> None:
+    for period in (Duration.minutes(1), Duration.seconds(120), Duration.hours(1), Duration.days(7)):
+        AlarmOptions(period=period).validate()
 
 
 def test_missing_dockerfile_names_the_path(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from aws_cdk import Duration, Size
 
 from batch_pipeline_construct import (
+    AlarmOptions,
     ArrivalOptions,
     BatchFilePipeline,
     BucketOptions,
@@ -189,6 +190,11 @@ REFUSED: dict[str, tuple[dict[str, Any], str, str]] = {
         {"arrival": ArrivalOptions(file_records_ttl=Duration.days(7))},
         "arrival.file_records_ttl",
         "Duration.days(7)",
+    ),
+    "alarm-period-under-a-minute": (
+        {"alarms": AlarmOptions(period=Duration.seconds(30))},
+        "alarms.period",
+        "Duration.seconds(30)",
     ),
     "retention-under-an-hour": (
         {"records": RecordOptions(retention=Duration.minutes(5))},
