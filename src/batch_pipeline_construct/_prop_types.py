@@ -393,7 +393,8 @@ def _amount(text: str) -> tuple[float | None, str]:
 
 
 def _duration(seconds: float) -> str:
-    return f"{duration_call(seconds * 1000)} (from aws_cdk import Duration)"
+    # Rounded: 2.01 s is 2009.9999999999998 ms in floating point.
+    return f"{duration_call(round(seconds * 1000, 3))} (from aws_cdk import Duration)"
 
 
 def _option_group(group: type, value: object) -> str:

@@ -78,6 +78,11 @@ FIRST_MISTAKES: dict[str, tuple[dict[str, Any], str, str]] = {
         "job.timeout",
         "an int where a Duration is expected; write Duration.hours(1)",
     ),
+    "timeout-as-fractional-seconds": (
+        {"job": JobOptions(timeout=2.01)},  # type: ignore[arg-type]
+        "job.timeout",
+        "a float where a Duration is expected; write Duration.millis(2010)",
+    ),
     "memory-as-text": (
         {"job": JobOptions(memory="4GB")},  # type: ignore[arg-type]
         "job.memory",
