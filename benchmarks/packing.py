@@ -56,7 +56,7 @@ import math
 import random
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,8 @@ class Scenario:
     writes_per_file: int = WRITES_PER_FILE
     """Table writes the arrival side makes per file in bulk mode."""
     overhead_per_file: float = 0.05
+    count_lag: float = COUNT_LAG_SECONDS
+    """How stale the queue's count may be (uniform from 0 to this many seconds)."""
     seed: int = 7
 
 
@@ -141,6 +143,9 @@ class Result:
     compute_cost: float
     outcome_puts: int
     outcome_put_cost: float
+    minutes_per_slot: dict[str, float] = field(default_factory=dict)
+    """Where the time went, in minutes per slot (see :class:`TimeSplit`): they add up to
+    ``last_processed_minutes``."""
 
     @property
     def versus_bound(self) -> float:
@@ -194,7 +199,7 @@ def _submissions(scenario: Scenario, rng: random.Random) -> Iterator[tuple[float
         batch = min(BULK_MAX_FILES, scenario.files - done)
         done += batch
         cut = start + done / files_per_second
-        read_at = max(0.0, cut - counts.uniform(0.0, COUNT_LAG_SECONDS))
+        read_at = max(0.0, cut - counts.uniform(0.0, scenario.count_lag))
         claimed = min(done - batch, math.floor((read_at - start) * files_per_second))
         yield cut, batch, _queue_count(notified, read_at, max(0, claimed), batch)
 
@@ -274,69 +279,133 @@ def _work(scenario: Scenario, container: Container, ready: float, rng: random.Ra
     return max(lanes)
 
 
+@dataclass
+class TimeSplit:
+    """Where the compute environment's slots spent the run, in slot-seconds (a slot: one
+    container's vCPUs); summed over the slots they make ``slots`` x the last file's time."""
+
+    slots: int
+    working: float = 0.0
+    """Running files (the command included)."""
+    starting: float = 0.0
+    """Pulling the image and starting the container (or starting it from an EC2 host's cache)."""
+    filling: float = 0.0
+    """Before the slot's first container: the arrival side's supply, Fargate's launch rate, an
+    instance's start."""
+    tail: float = 0.0
+    """After the slot's last container, until the last file is processed."""
+    waiting: float = 0.0
+    """Between containers: no RUNNABLE child when the slot came free, or (Fargate) no launch
+    allowed yet by its 20 a second."""
+
+    def per_slot_minutes(self) -> dict[str, float]:
+        """Each share in minutes per slot."""
+        names = ("working", "starting", "filling", "waiting", "tail")
+        return {name: getattr(self, name) / self.slots / 60 for name in names}
+
+
+class _Slots:
+    """The compute environment's slots, taken in order of when they come free."""
+
+    def __init__(self, free_at: Sequence[tuple[float, int]], split: TimeSplit) -> None:
+        self._heap = list(free_at)
+        heapq.heapify(self._heap)
+        self._used: dict[int, float] = {}
+        self.split = split
+
+    def next_free(self) -> float | None:
+        """When the first slot comes free (None: no slot yet)."""
+        return self._heap[0][0] if self._heap else None
+
+    def take(self) -> tuple[float, int]:
+        """The slot that comes free first: ``(when, which)``."""
+        return heapq.heappop(self._heap)
+
+    def add(self, free_at: float, slot: int) -> None:
+        """A slot that comes free at ``free_at`` (a new EC2 instance's, say)."""
+        heapq.heappush(self._heap, (free_at, slot))
+
+    def run(self, slot: int, free: float, starts: float, ready: float, ends: float) -> None:
+        """``slot``, free at ``free``, ran a container that started at ``starts``, had its first
+        file ready at ``ready`` and ended at ``ends``."""
+        idle = starts - free if slot in self._used else starts
+        if slot in self._used:
+            self.split.waiting += idle
+        else:
+            self.split.filling += idle
+        self.split.starting += ready - starts
+        self.split.working += ends - ready
+        self._used[slot] = ends
+        heapq.heappush(self._heap, (ends, slot))
+
+    def finish(self, last: float) -> None:
+        """Count the idle end of every slot (an unused one idles the whole run)."""
+        self.split.tail += sum(last - end for end in self._used.values())
+        self.split.filling += (self.split.slots - len(self._used)) * last
+
+
 def _run(
     scenario: Scenario, containers: Sequence[Container], rng: random.Random
-) -> tuple[float, float]:
-    """The time the last file is processed, and the billed vCPU-seconds."""
+) -> tuple[float, float, TimeSplit]:
+    """The time the last file is processed, the billed vCPU-seconds and where the time went."""
     if scenario.compute == "ec2":
         return _run_on_ec2(scenario, containers, rng)
-    slots = max(1, int(scenario.max_vcpus // scenario.vcpus))
-    free_at = [0.0] * slots
+    count = max(1, int(scenario.max_vcpus // scenario.vcpus))
+    slots = _Slots([(0.0, slot) for slot in range(count)], TimeSplit(count))
     launches = _LaunchBucket(FARGATE_BURST, FARGATE_PER_SECOND)
     last, billed = 0.0, 0.0
     for container in containers:
-        slot_free = heapq.heappop(free_at)
+        slot_free, slot = slots.take()
         pull_starts = launches.take(max(container.runnable_at, slot_free))
-        ends = _work(
-            scenario,
-            container,
-            pull_starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA),
-            rng,
-        )
-        heapq.heappush(free_at, ends)
+        ready = pull_starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA)
+        ends = _work(scenario, container, ready, rng)
+        slots.run(slot, slot_free, pull_starts, ready, ends)
         billed += max(60.0, ends - pull_starts) * scenario.vcpus
         last = max(last, ends)
-    return last, billed
+    slots.finish(last)
+    return last, billed, slots.split
 
 
 def _run_on_ec2(
     scenario: Scenario, containers: Sequence[Container], rng: random.Random
-) -> tuple[float, float]:
+) -> tuple[float, float, TimeSplit]:
     """EC2: Batch launches an instance when a RUNNABLE container finds no free vCPU (up to
     ``max_vcpus``); it takes a few minutes to join; its first container pulls the image, the
     others start from the host's cache. Instances bill from launch to their last container's
     end (the idle minutes before Batch scales them in are not counted)."""
     per_instance = max(1, int(EC2_INSTANCE_VCPUS // scenario.vcpus))
     most_instances = max(1, scenario.max_vcpus // EC2_INSTANCE_VCPUS)
-    free_at: list[tuple[float, int]] = []
+    slots = _Slots([], TimeSplit(per_instance * most_instances))
     launched: list[float] = []
     busy_until: list[float] = []
     pulled: dict[int, float] = {}
     for container in containers:
-        if (not free_at or free_at[0][0] > container.runnable_at) and len(
-            launched
-        ) < most_instances:
+        free = slots.next_free()
+        if (free is None or free > container.runnable_at) and len(launched) < most_instances:
             joins = container.runnable_at + lognormal(
                 rng, INSTANCE_START_MEDIAN, INSTANCE_START_SIGMA
             )
             instance = len(launched)
             launched.append(container.runnable_at)
             busy_until.append(joins)
-            for _ in range(per_instance):
-                heapq.heappush(free_at, (joins, instance))
-        slot_free, instance = heapq.heappop(free_at)
+            for lane in range(per_instance):
+                slots.add(joins, instance * per_instance + lane)
+        slot_free, slot = slots.take()
+        instance = slot // per_instance
         starts = max(container.runnable_at, slot_free)
         if instance not in pulled:
             pulled[instance] = starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA)
         ready = max(starts + lognormal(rng, CACHED_START_MEDIAN, 0.3), pulled[instance])
         ends = _work(scenario, container, ready, rng)
-        heapq.heappush(free_at, (ends, instance))
+        slots.run(slot, slot_free, starts, ready, ends)
         busy_until[instance] = max(busy_until[instance], ends)
     billed = sum(
         max(60.0, end - start) * EC2_INSTANCE_VCPUS
         for start, end in zip(launched, busy_until, strict=True)
     )
-    return max(busy_until), billed
+    last = max(busy_until)
+    slots.finish(last)
+    return last, billed, slots.split
 
 
 # 4. cost ----------------------------------------------------------------------------------------
@@ -351,7 +420,7 @@ def run_scenario(scenario: Scenario) -> Result:
     """Simulate one scenario."""
     rng = random.Random(scenario.seed)
     calls, containers = _containers(scenario, rng)
-    last, billed = _run(scenario, containers, rng)
+    last, billed, split = _run(scenario, containers, rng)
     prices = _prices()
     if scenario.compute == "ec2":
         per_second = prices["ec2_vcpu_hour"] / 3600
@@ -371,6 +440,7 @@ def run_scenario(scenario: Scenario) -> Result:
         compute_cost=billed * per_second,
         outcome_puts=puts,
         outcome_put_cost=puts / 1000 * prices["s3_put_thousand"],
+        minutes_per_slot=split.per_slot_minutes(),
     )
 
 
@@ -389,6 +459,16 @@ def report(results: Sequence[Result]) -> str:
             f"{r.versus_bound:,.2f}x",
             f"${r.compute_cost:,.2f}",
             f"${r.outcome_put_cost:,.2f}",
+        ]
+        for r in results
+    ]
+    splits = [
+        [
+            f"{r.scenario.files:,}",
+            f"{r.scenario.seconds_per_file:g} s",
+            r.scenario.mode,
+            *(f"{minutes:,.1f}" for minutes in r.minutes_per_slot.values()),
+            f"{r.last_processed_minutes:,.1f}",
         ]
         for r in results
     ]
@@ -417,6 +497,23 @@ def report(results: Sequence[Result]) -> str:
                 ],
                 rows,
             ),
+            "",
+            "Where the time goes, minutes per slot (one container's vCPUs; they add up to the"
+            " last processed):",
+            table(
+                [
+                    "files",
+                    "each",
+                    "mode",
+                    "working",
+                    "image pull/start",
+                    "filling (before the first)",
+                    "waiting (between)",
+                    "tail (after the last)",
+                    "last processed (min)",
+                ],
+                splits,
+            ),
         ]
     )
 
@@ -430,6 +527,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compute", choices=("fargate", "ec2"), default="fargate")
     parser.add_argument("--lookups-per-file", type=float, default=0.0)
     parser.add_argument("--writes-per-file", type=int, default=WRITES_PER_FILE)
+    parser.add_argument("--packing-seed", type=int, default=Scenario.seed)
+    parser.add_argument("--count-lag", type=float, default=COUNT_LAG_SECONDS)
 
 
 def from_arguments(args: argparse.Namespace) -> list[Result]:
@@ -444,6 +543,8 @@ def from_arguments(args: argparse.Namespace) -> list[Result]:
                 compute=args.compute,
                 lookups_per_file=args.lookups_per_file,
                 writes_per_file=args.writes_per_file,
+                seed=args.packing_seed,
+                count_lag=args.count_lag,
             )
         )
         for seconds in args.packing_seconds.split(",")
