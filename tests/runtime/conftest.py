@@ -9,8 +9,7 @@ import pytest
 from moto import mock_aws
 
 from batch_pipeline_construct.runtime import clients, settings
-from tests.runtime.runtime_pipeline import INPUT_BUCKET, JOB_DEFINITION, OUTPUT_BUCKET, Pipeline
-from tests.support.moto_pipeline import create_moto_pipeline
+from tests.runtime.runtime_pipeline import Pipeline, create_runtime_pipeline
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +32,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     """The pipeline's resources, and its settings in the environment (per-file, deduplicated)."""
-    made = create_moto_pipeline(
-        "pipeline",
-        input_bucket=INPUT_BUCKET,
-        output_bucket=OUTPUT_BUCKET,
-        table="submissions",
-        job_definition=JOB_DEFINITION,
-        max_receive_count=3,
-        visibility_timeout=60,
-        job_definition_revisions=2,  # two revisions: jobs must name the definition, not a revision
-    )
+    made = create_runtime_pipeline()
     result = Pipeline(
         made.job_queue_arn, made.queue_url, made.dead_letter_queue_url, made.table, monkeypatch
     )

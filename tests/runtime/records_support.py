@@ -204,7 +204,7 @@ def file_parameters(
 
 def put_submitted_claims(table: RecordsTable, keys: list[str]) -> None:
     """Records as the arrival function leaves them once Batch accepted each file's job
-    (``job-<index>``), 25 a request."""
+    (``job-<index>``) for version ``v1`` of each key, 25 a request."""
     for start in range(0, len(keys), 25):
         table.client.batch_write_item(
             RequestItems={
@@ -217,6 +217,7 @@ def put_submitted_claims(table: RecordsTable, keys: list[str]) -> None:
                                 schema.CLAIM_TOKEN: {"S": "token"},
                                 schema.BUCKET: {"S": "pipeline-input"},
                                 schema.OBJECT_KEY: {"S": key},
+                                schema.VERSION_ID: {"S": "v1"},
                                 schema.JOB_ID: {"S": f"job-{index}"},
                             }
                         }

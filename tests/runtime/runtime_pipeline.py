@@ -15,10 +15,26 @@ import pytest
 from botocore.exceptions import ClientError
 
 from batch_pipeline_construct.runtime.arrival.dead_letter import REASON_ATTRIBUTE
+from tests.support.moto_pipeline import MotoPipeline, create_moto_pipeline
 
 INPUT_BUCKET = "pipeline-input"
 OUTPUT_BUCKET = "pipeline-output"
 JOB_DEFINITION = "pipeline-job"
+
+
+def create_runtime_pipeline() -> MotoPipeline:
+    """The runtime tests' pipeline in moto (the ``pipeline`` fixture's resources): buckets,
+    queues, the record table and Batch; moto must be active."""
+    return create_moto_pipeline(
+        "pipeline",
+        input_bucket=INPUT_BUCKET,
+        output_bucket=OUTPUT_BUCKET,
+        table="submissions",
+        job_definition=JOB_DEFINITION,
+        max_receive_count=3,
+        visibility_timeout=60,
+        job_definition_revisions=2,  # two revisions: jobs must name the definition, not a revision
+    )
 
 
 def encode_key(key: str) -> str:
