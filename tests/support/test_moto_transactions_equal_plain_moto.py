@@ -133,6 +133,11 @@ STEPS: list[list[dict[str, Any]]] = [
         _update(FILES, _file("b"), "ADD n :one", ExpressionAttributeValues=ONE),
         _delete(PAIRS, _pair("p", 1)),
     ],
+    # 9. an item without its key (moto's own path, copies and all): cancelled, nothing written
+    [
+        _put(FILES, {**_file("b"), "n": {"N": "0"}}),
+        _put(PAIRS, {"pk": {"S": "no sort key"}}),
+    ],
 ]
 
 
@@ -232,6 +237,7 @@ def test_the_steps_cover_success_cancellation_and_validation(plain: list[dict[st
         "TransactionCanceledException",
         "ValidationException",
         None,
+        "TransactionCanceledException",
     ]
     assert [reason["Code"] for reason in plain[1]["outcome"]["reasons"]] == [
         "None",
@@ -244,7 +250,7 @@ def test_the_steps_cover_success_cancellation_and_validation(plain: list[dict[st
         "ConditionalCheckFailed",
         "None",
     ]
-    for cancelled in (1, 2, 4, 5, 6):  # nothing of a failed transaction stays
+    for cancelled in (1, 2, 4, 5, 6, 8):  # nothing of a failed transaction stays
         assert plain[cancelled]["tables"] == plain[cancelled - 1]["tables"]
         assert plain[cancelled]["stream"] == plain[cancelled - 1]["stream"]
 
