@@ -2,15 +2,19 @@
 
 jsii objects print as ``<aws_cdk.Size object at 0x...>``, which tells a user nothing: a ``Size``
 reads ``Size.gibibytes(10)`` and a ``Duration`` ``Duration.minutes(5)`` here, also inside the
-option groups, lists and dicts that hold them. Everything else reads as its ``repr``.
+option groups, lists and dicts that hold them; an enum member ``ComputeType.EC2``, a construct
+its type and path (``<aws_s3.Bucket Stack/Input>``), a jsii struct its fields. Everything else
+reads as its ``repr``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 
 from aws_cdk import Duration, Size, SizeRoundingBehavior
+from constructs import Construct
 
 _SIZE_UNITS = (
     ("pebibytes", 1024**5),
@@ -37,6 +41,15 @@ def as_written(value: object) -> str:
         if value.is_unresolved():
             return f"Duration(<token> {value.unit_label()})"
         return duration_call(value.to_milliseconds(integral=False))
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    if isinstance(value, Construct):
+        return f"<{type_name(value)} {value.node.path}>"
+    struct = getattr(value, "_values", None)
+    if isinstance(struct, dict) and type(value).__module__.startswith("aws_cdk"):
+        # A jsii struct (aws_ec2.SubnetSelection): its fields are kept in ``_values``.
+        fields = ", ".join(f"{name}={as_written(item)}" for name, item in struct.items())
+        return f"{type(value).__name__}({fields})"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = ", ".join(
             f"{field.name}={as_written(getattr(value, field.name))}"
@@ -53,6 +66,18 @@ def as_written(value: object) -> str:
         pairs = ", ".join(f"{as_written(key)}: {as_written(item)}" for key, item in value.items())
         return f"{{{pairs}}}"
     return repr(value)
+
+
+def type_name(value: object) -> str:
+    """The type of ``value`` as a user writes it: ``aws_s3.Bucket``, ``Size``, ``int``; a jsii
+    proxy (``_BucketBaseProxy``, what an imported resource is) by the class it stands for."""
+    kind = type(value)
+    name = kind.__name__
+    if name.startswith("_") and name.endswith("Proxy") and kind.__module__.startswith("aws_cdk"):
+        name = name[1 : -len("Proxy")]
+    if kind.__module__.startswith("aws_cdk.aws_"):
+        return f"{kind.__module__.rsplit('.', 1)[1]}.{name}"
+    return name
 
 
 def size_call(count: float) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import Duration, Size, aws_ec2
 
-from ._as_written import duration_call, plain, size_call
+from ._as_written import duration_call, plain, size_call, type_name
 from .errors import PipelineConfigurationError
 
 _NOT_CHECKED = frozenset(("self", "scope", "construct_id"))
@@ -293,7 +293,7 @@ def _expected(hint: object) -> str:
 
 
 def _advice(prop: str, value: object, hint: object) -> str:
-    given = type(value).__name__
+    given = type_name(value)
     article = "an" if given[0] in "aeiouAEIOU" else "a"
     return (
         f"{article} {given} where {_expected(hint)} is expected; "

@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
-from aws_cdk import Duration, Size
+from aws_cdk import Duration, Size, aws_ec2, aws_s3
 
 from batch_pipeline_construct import (
     AlarmOptions,
@@ -260,3 +261,28 @@ def test_a_size_or_duration_inside_an_option_group_or_list_reads_as_written() ->
 
     assert "access_logs_retention=Duration.days(30)" in str(error)
     assert "{'memory': Size.gibibytes(4)}]" in str(error)
+
+
+def test_a_construct_an_enum_member_or_a_struct_reads_as_what_it_is() -> None:
+    stack = cdk.Stack(cdk.App(), "Lab")
+    bucket = aws_s3.Bucket(stack, "Input")
+    imported = aws_s3.Bucket.from_bucket_name(stack, "Imported", "my-lab-data")
+    public = aws_ec2.SubnetSelection(subnet_type=aws_ec2.SubnetType.PUBLIC)
+
+    assert as_written(bucket) == "<aws_s3.Bucket Lab/Input>"
+    assert as_written(imported) == "<aws_s3.BucketBase Lab/Imported>"
+    assert as_written(ComputeType.EC2) == "ComputeType.EC2"
+    assert as_written(public) == "SubnetSelection(subnet_type=SubnetType.PUBLIC)"
+
+
+def test_a_construct_of_the_wrong_kind_is_named_by_its_type_and_path(dockerfile_dir: Path) -> None:
+    stack = cdk.Stack(cdk.App(), "Lab")
+    imported = aws_s3.Bucket.from_bucket_name(stack, "Imported", "my-lab-data")
+
+    with pytest.raises(PipelineConfigurationError) as raised:
+        BatchFilePipeline(stack, "Pipeline", dockerfile_path=str(dockerfile_dir), vpc=imported)  # type: ignore[arg-type]
+
+    assert str(raised.value).startswith(
+        "BatchFilePipeline: invalid vpc=<aws_s3.BucketBase Lab/Imported>: an aws_s3.BucketBase "
+        "where an aws_ec2.IVpc is expected"
+    )
