@@ -12,10 +12,10 @@ time, and a tally of what became of every uploaded file.
   dead-lettered.
 * :mod:`.event_source`: :class:`EventSource` plays Lambda's SQS event source on simulated time
   (receive, invoke, delete what succeeded, redeliver the rest after the visibility timeout).
-* :mod:`.moto_transactions`: :func:`item_snapshot_transactions`, moto's ``TransactWriteItems``
-  without a copy of every table for every item, proven equal to plain moto (large runs only).
 * :mod:`.arrival_run`: :func:`run_arrival` puts them together: files uploaded, the real
   arrival handler draining the queue under the faults chosen, and the tally.
+* :mod:`.moto_transactions`: :func:`item_snapshot_transactions`, moto's ``TransactWriteItems``
+  without a copy of every table for every item, proven equal to plain moto (large runs only).
 """
 
 from .arrival_run import ArrivalRun, run_arrival

@@ -1,17 +1,19 @@
 """The whole retry path: ``retry`` of a failed file claims it again and submits a new job; late
-events of the old job (its FAILED again, a late RUNNING) leave the new attempt alone; the new
+events of the old job (its FAILED again, a late RUNNING, even before the new job is marked on
+the claim) leave the new attempt alone; the new
 job's events move the file to succeeded; and the runs' counts and summaries say so, whether the
 file's run had already been reported or was still going."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
 
 import pytest
 
-from batch_pipeline_construct.runtime import settings
+from batch_pipeline_construct.runtime import clients, settings
 from batch_pipeline_construct.runtime.operator.cli import main
 from batch_pipeline_construct.runtime.records import query, schema
 from batch_pipeline_construct.runtime.records.handler import close_run_message, handle
@@ -185,3 +187,38 @@ def test_a_file_retried_while_its_run_goes_on_is_counted_once_in_that_run(
     status = operator(capsys, "status")
     assert status["counts"]["succeeded"] == 3
     assert (status["run"]["files"], status["run"]["failed"]) == (3, 0)
+
+
+def test_a_late_event_of_the_old_job_before_the_new_job_is_marked_changes_nothing(
+    records: RecordsPipeline,
+    pipeline: Pipeline,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put_submitted_claims(records.table, [FAILING])
+    deliver(time.time() - 3600, old_event(0, FAILING, "FAILED", at="2026-11-24T22:10:00Z"))
+    claims_seen: list[dict[str, Any]] = []
+    operator_batch = clients.batch
+
+    @functools.cache
+    def batch_delivering_the_old_event() -> Any:
+        """The operator's Batch client: just before SubmitJob (the file claimed again, no job
+        marked yet), the old job's FAILED event arrives once more."""
+
+        def late_event(**_: Any) -> None:
+            claims_seen.append(record_of(records, FAILING))
+            deliver(time.time(), old_event(0, FAILING, "FAILED", at="2026-11-24T22:12:00Z"))
+
+        client = operator_batch()
+        client.meta.events.register("before-call.batch.SubmitJob", late_event, "late-old-event")
+        return client
+
+    monkeypatch.setattr(clients, "batch", batch_delivering_the_old_event)
+
+    assert operator(capsys, "retry")["outcomes"] == {"submitted": 1}
+
+    (job,) = pipeline.jobs()
+    assert claims_seen == [{"state": "received", "job": None, "run": None}]
+    assert record_of(records, FAILING) == {"state": "submitted", "job": job["jobId"], "run": None}
+    deliver(time.time(), new_event(job, "SUCCEEDED", at="2026-11-25T09:01:00Z"))
+    assert record_of(records, FAILING)["state"] == "succeeded"
