@@ -19,7 +19,7 @@ terminal output is printed and checked. It prints counts, not timings to trust:
   carry) and no other; a second ``retry`` submits none; no further summary is published.
 
 moto's ``TransactWriteItems`` deep-copies the whole table for every item of a transaction (its
-rollback), which makes a run's time grow with the square of its files (10,000 files: about 40
+rollback), which makes a run's time grow with the square of its files (10,000 files: about 9
 hours). So the run goes through :func:`tests.support.moto_transactions.item_snapshot_transactions`,
 which snapshots only the items a transaction touches and is proven to leave what plain moto
 leaves; ``--plain-moto`` runs without it, for comparison. Wall times are printed too.
