@@ -43,8 +43,9 @@ def as_written(value: object) -> str:
         return duration_call(value.to_milliseconds(integral=False))
     if isinstance(value, enum.Enum):
         return f"{type(value).__name__}.{value.name}"
-    if isinstance(value, Construct):
-        return f"<{type_name(value)} {value.node.path}>"
+    path = _construct_path(value)
+    if path is not None:
+        return f"<{type_name(value)} {path}>"
     struct = getattr(value, "_values", None)
     if isinstance(struct, dict) and type(value).__module__.startswith("aws_cdk"):
         # A jsii struct (aws_ec2.SubnetSelection): its fields are kept in ``_values``.
@@ -71,6 +72,12 @@ def as_written(value: object) -> str:
 def type_name(value: object) -> str:
     """The type of ``value`` as a user writes it: ``aws_s3.Bucket``, ``Size``, ``int``; a jsii
     proxy (``_BucketBaseProxy``, what an imported resource is) by the class it stands for."""
+    delegates = vars(value).get("_delegates") if hasattr(value, "__dict__") else None
+    if isinstance(delegates, list) and delegates:
+        # jsii's dynamic proxy of an object it knows by several interfaces (Resource and
+        # aws_efs.IFileSystem): name it by the most specific, a service's.
+        names = [type_name(delegate) for delegate in delegates]
+        return next((name for name in names if "." in name), names[0])
     kind = type(value)
     name = kind.__name__
     if name.startswith("_") and name.endswith("Proxy") and kind.__module__.startswith("aws_cdk"):
@@ -102,3 +109,11 @@ def _call(kind: str, amount: float, units: tuple[tuple[str, int], ...], smallest
         if amount and amount % factor == 0:
             return f"{kind}.{unit}({plain(amount / factor)})"
     return f"{kind}.{smallest}({plain(amount)})"
+
+
+def _construct_path(value: object) -> str | None:
+    """The construct path of ``value``, if it is a construct (or jsii's proxy of one)."""
+    if not isinstance(value, Construct) and not hasattr(value, "_delegates"):
+        return None
+    path = getattr(getattr(value, "node", None), "path", None)
+    return path if isinstance(path, str) else None

@@ -107,7 +107,7 @@ def _validate_shared_data_vpc(shared_data: SharedDataOptions, vpc: aws_ec2.IVpc 
     if shared_data.file_system is not None and vpc is None:
         raise PipelineConfigurationError(
             "shared_data.file_system",
-            shared_data.file_system.node.path,
+            shared_data.file_system,
             "a file system of the VPC the jobs run in: pass that VPC as vpc (a new VPC would "
             "have no mount target of it)",
         )

@@ -574,7 +574,7 @@ class SharedDataOptions:
         if self.file_system is not None and not _has_security_group(self.file_system):
             raise PipelineConfigurationError(
                 "shared_data.file_system",
-                self.file_system.node.path,
+                self.file_system,
                 "a file system with its security group, so jobs can be let in on NFS: import it "
                 "with aws_efs.FileSystem.from_file_system_attributes(..., security_group=...)",
             )
@@ -921,7 +921,7 @@ class NotificationOptions:
         if topic_given and self.topic_encryption_key is not None:
             raise PipelineConfigurationError(
                 "notifications.topic_encryption_key",
-                self.topic_encryption_key.node.path,
+                self.topic_encryption_key,
                 "applies only to the topic the pipeline creates, and completion_topic was given",
             )
         for address in self.emails:

@@ -295,6 +295,9 @@ def test_subnets_need_a_vpc_and_topic_key_needs_no_topic(dockerfile_dir: Path) -
             notifications=NotificationOptions(topic_encryption_key=aws_kms.Key(stack, "Key")),
         )
     assert raised.value.prop == "notifications.topic_encryption_key"
+    assert "invalid notifications.topic_encryption_key=<aws_kms.Key Stack/Key>: " in str(
+        raised.value
+    )
 
 
 def test_every_mistake_is_reported_at_once(dockerfile_dir: Path) -> None:

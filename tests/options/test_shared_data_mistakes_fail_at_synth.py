@@ -90,6 +90,10 @@ def test_a_file_system_you_pass_needs_the_vpc_it_lives_in(dockerfile_dir: Path) 
             shared_data=SharedDataOptions(file_system=file_system),
         )
     assert raised.value.prop == "shared_data.file_system"
+    assert raised.value.value is file_system
+    assert "invalid shared_data.file_system=<aws_efs.IFileSystem Stack/Reference>: " in str(
+        raised.value
+    )
     assert "pass that VPC as vpc" in str(raised.value)
 
 
