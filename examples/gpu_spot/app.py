@@ -56,7 +56,7 @@ class GpuSpotPipelineStack(cdk.Stack):
                 environment={"REQUIRE_GPU": "true"},
             ),
             trigger=TriggerOptions(prefix="datasets/", suffixes=(".csv", ".csv.gz")),
-            # Each container works through about 4 minutes of datasets, one at a time on its GPU.
+            # Each container works through at most about 5 minutes of datasets, one at a time on its GPU.
             mode=BulkOptions(
                 max_files_per_job=1000,
                 batching_window=Duration.minutes(2),

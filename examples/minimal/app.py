@@ -27,7 +27,7 @@ class MinimalPipelineStack(cdk.Stack):
             self,
             "Pipeline",
             dockerfile_path=CONTAINER,
-            # The example job summarizes a file in about two seconds: 120 files per container.
+            # The example job summarizes a file in about two seconds: at most 150 files per container.
             mode=BulkOptions(packing=PackingOptions(expected_time_per_file=cdk.Duration.seconds(2)))
             if bulk
             else None,

@@ -700,11 +700,11 @@ class PackingOptions:
     """
 
     files_per_child: int | None = None
-    """Files a child processes when many arrive; 1 gives one container per file. Up to a quarter
-    more while more than the compute environment's capacity waits (fewer image pulls), fewer as a
-    burst runs out (so its last children end together). Default: about 4 minutes of work (AWS
-    Batch's advice is 3 to 5) at ``expected_time_per_file`` and ``parallelism``: 240 files of
-    one second, one at a time."""
+    """The most files a child processes: its share while more than the compute environment's
+    capacity waits; fewer as a burst runs out (so its last children end together), never more.
+    1 gives one container per file. Default: about 5 minutes of work (the top of AWS Batch's
+    advice of 3 to 5, the fewest image pulls per file) at ``expected_time_per_file`` and
+    ``parallelism``: 300 files of one second, one at a time."""
 
     expected_time_per_file: Duration = field(
         default_factory=lambda: Duration.seconds(manifest.DEFAULT_EXPECTED_SECONDS_PER_FILE)
@@ -772,7 +772,7 @@ class PackingOptions:
             )
         packing = self.settings_for(job)
         child_seconds = (
-            packing.longest_share * self.expected_time_per_file.to_seconds() / packing.parallelism
+            packing.files_per_child * self.expected_time_per_file.to_seconds() / packing.parallelism
         )
         if child_seconds > job.timeout.to_seconds():
             raise PipelineConfigurationError(
@@ -855,7 +855,7 @@ class BulkOptions:
 
     packing: PackingOptions = field(default_factory=PackingOptions)
     """How many files each array child processes, side by side, with how many attempts.
-    Default: about 4 minutes of work per child (see :class:`PackingOptions`)."""
+    Default: at most about 5 minutes of work per child (see :class:`PackingOptions`)."""
 
     def validate(self) -> None:
         """Raise :class:`PipelineConfigurationError` for values Batch or Lambda would reject."""

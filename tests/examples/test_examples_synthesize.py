@@ -178,9 +178,9 @@ def test_gpu_example_switches_to_bulk_mode_from_the_bulk_context(tmp_path: Path)
     environment = _arrival_environment(_template(assembly, "GpuSpotBatchPipeline"))
     assert environment[settings.BULK_MODE] == "true"
     assert environment[settings.BULK_MAX_FILES] == "1000"
-    # One dataset at a time on the GPU, about 4 minutes of 20-second datasets per container.
+    # One dataset at a time on the GPU, at most 5 minutes of 20-second datasets per container.
     packing = settings.ArrivalSettings.from_environ(environment).packing
-    assert (packing.parallelism, packing.files_per_child) == (1, 12)
+    assert (packing.parallelism, packing.files_per_child) == (1, 15)
 
 
 def test_minimal_example_shows_packed_bulk_mode_from_the_bulk_context(tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_minimal_example_shows_packed_bulk_mode_from_the_bulk_context(tmp_path: 
     environment = _arrival_environment(_template(assembly, "MinimalBatchPipeline"))
     received = settings.ArrivalSettings.from_environ(environment)
     assert received.bulk_mode is True
-    assert received.packing.files_per_child == 120
+    assert received.packing.files_per_child == 150
 
 
 # --- existing_resources -------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from tests.runtime.runtime_pipeline import (
 from tests.support import AwsFaults, Outcome, SimulatedClock, first_calls
 
 LIMIT = 40
-"""Files per array job; 8 files a child (10 while a backlog waits, 2 at least), 10 children at
-once: a wave is 100 files."""
+"""Files per array job; 10 files a child at most (while a backlog waits), 2 at least, 10
+children at once: a wave is 100 files."""
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def packed(bulk: Pipeline) -> Pipeline:
     bulk.configure(
         **{
             settings.BULK_MAX_FILES: str(LIMIT),
-            settings.FILES_PER_CHILD: "8",
+            settings.FILES_PER_CHILD: "10",
             settings.CHILD_CAPACITY: "10",
             settings.MIN_CHILDREN: "2",
         }

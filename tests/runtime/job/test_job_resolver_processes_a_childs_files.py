@@ -30,15 +30,15 @@ def test_a_child_runs_its_share_with_the_per_file_contract(
 
     completed = resolver.run(MANIFEST_URI=uri, AWS_BATCH_JOB_ARRAY_INDEX="1")
 
-    assert size == 2  # packed for a burst: 5 files a child (4 stretched to 5 minutes' worth)
+    assert size == 3
     assert completed.returncode == EXIT_DONE, completed.stderr
-    assert sorted(resolver.runs()) == keys[5:10]  # shares 0-4, 5-9
-    assert "[6] processing ok-6.csv into s3://job-output/ok-6.csv/" in completed.stdout
+    assert sorted(resolver.runs()) == keys[3:6]  # shares 0-2, 3-5, 6-9
+    assert "[4] processing ok-4.csv into s3://job-output/ok-4.csv/" in completed.stdout
     recorded = outcomes(s3_server, uri, 1)
-    assert sorted(recorded) == [5, 6, 7, 8, 9]
+    assert sorted(recorded) == [3, 4, 5]
     assert {o["status"] for o in recorded.values()} == {"succeeded"}
-    assert recorded[6]["inputUri"] == "s3://job-input/ok-6.csv"
-    assert recorded[6]["log"] is None  # no ECS metadata endpoint outside AWS
+    assert recorded[4]["inputUri"] == "s3://job-input/ok-4.csv"
+    assert recorded[4]["log"] is None  # no ECS metadata endpoint outside AWS
 
 
 def test_one_files_failure_does_not_stop_the_others(
@@ -98,12 +98,13 @@ def test_children_of_uneven_size_each_process_their_own_files(
         for child in range(size)
     ]
 
-    assert size == 2  # 4 files a child for a burst
-    assert codes == [EXIT_DONE] * 2
+    assert size == 3
+    assert codes == [EXIT_DONE] * 3
     assert sorted(resolver.runs()) == sorted(keys)
     assert [sorted(outcomes(s3_server, uri, child)) for child in range(size)] == [
-        [0, 1, 2],
-        [3, 4, 5, 6],
+        [0, 1],
+        [2, 3],
+        [4, 5, 6],
     ]
 
 

@@ -32,14 +32,14 @@ def shares(count: int, packing: PackingSettings) -> list[range]:
 
 
 def test_a_large_batch_is_packed_five_minutes_a_child() -> None:
-    plan = plan_manifest(contracts(10_000), "out", PackingSettings(files_per_child=240))
+    plan = plan_manifest(contracts(10_000), "out", PackingSettings(files_per_child=300))
 
     assert plan.array_size == 34  # ceil(10,000 / 300): more than 20 children's worth of work
     assert plan.count == 10_000
 
 
 def test_a_small_batch_still_fans_out_to_parallel_children() -> None:
-    packing = PackingSettings(files_per_child=240, min_children=20)
+    packing = PackingSettings(files_per_child=300, min_children=20)
 
     assert plan_manifest(contracts(100), "out", packing).array_size == 20
     assert plan_manifest(contracts(7), "out", packing).array_size == 7
@@ -54,15 +54,15 @@ def test_a_batch_with_nothing_behind_it_spreads_over_the_capacity() -> None:
 
 
 def test_spread_children_still_work_a_minute_at_least() -> None:
-    # 240 one-second files per child: spread children get 60 files at least.
-    packing = PackingSettings(files_per_child=240, min_children=2, capacity=256)
+    # 300 one-second files per child at most: spread children get 60 files at least.
+    packing = PackingSettings(files_per_child=300, min_children=2, capacity=256)
 
     assert plan_manifest(contracts(6_000), "out", packing).array_size == 100
     assert plan_manifest(contracts(1_000), "out", packing).array_size == 16
 
 
 def test_a_batch_with_a_wave_behind_it_is_packed_for_the_files_behind_it() -> None:
-    packing = PackingSettings(files_per_child=240, min_children=20, capacity=1_024)
+    packing = PackingSettings(files_per_child=300, min_children=20, capacity=1_024)
 
     plan = plan_manifest(contracts(10_000), "out", packing, waiting=packing.wave)
 
@@ -88,7 +88,7 @@ def test_the_array_never_exceeds_batchs_limit() -> None:
 def test_every_file_belongs_to_exactly_one_child_and_shares_differ_by_one_at_most(
     count: int,
 ) -> None:
-    packing = PackingSettings(files_per_child=240, min_children=20)
+    packing = PackingSettings(files_per_child=300, min_children=20)
     plan = plan_manifest(contracts(count), "out", packing)
     children = shares(count, packing)
 
@@ -166,9 +166,9 @@ def test_an_index_outside_the_children_names_the_range() -> None:
 
 
 def test_files_per_child_follow_from_the_expected_time_per_file() -> None:
-    assert files_per_child_for(1.0) == DEFAULT_FILES_PER_CHILD == 240
-    assert files_per_child_for(60.0) == 4
-    assert files_per_child_for(60.0, parallelism=4) == 16
+    assert files_per_child_for(1.0) == DEFAULT_FILES_PER_CHILD == 300
+    assert files_per_child_for(60.0) == 5
+    assert files_per_child_for(60.0, parallelism=4) == 20
     assert files_per_child_for(3_600.0) == 1
 
 

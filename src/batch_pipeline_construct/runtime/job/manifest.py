@@ -43,7 +43,6 @@ __all__ = [
     "MANIFEST_VERSION",
     "MAX_ARRAY_SIZE",
     "MIN_ARRAY_SIZE",
-    "LONGEST_CHILD_SECONDS",
     "MIN_CHILD_SECONDS",
     "OUTCOMES_FOLDER",
     "TARGET_CHILD_SECONDS",
@@ -65,18 +64,16 @@ MAX_ARRAY_SIZE = 10_000
 """The most children an AWS Batch array job can have (and so the most files in one bulk job)."""
 MIN_ARRAY_SIZE = 2
 """The fewest children an AWS Batch array job can have."""
-TARGET_CHILD_SECONDS = 240.0
-"""How long a child should work: AWS Batch's best practice is jobs of 3 to 5 minutes."""
-LONGEST_CHILD_SECONDS = 300.0
-"""How long a child works while a large backlog waits: the top of AWS Batch's 3 to 5 minutes, so
-a burst pays fewer image pulls per file."""
+TARGET_CHILD_SECONDS = 300.0
+"""How long a child works while a large backlog waits: the top of AWS Batch's advice of 3 to 5
+minutes a job, so a burst pays the fewest image pulls per file."""
 MIN_CHILD_SECONDS = 60.0
 """A spread child still works this long: Fargate bills a task for a minute at least, and a
 shorter child only adds a launch."""
 DEFAULT_EXPECTED_SECONDS_PER_FILE = 1.0
 """The processing time per file assumed when none is given."""
-DEFAULT_FILES_PER_CHILD = 240
-"""Files per child at the defaults: 4 minutes of one-second files, one at a time."""
+DEFAULT_FILES_PER_CHILD = 300
+"""Files per child at the defaults: 5 minutes of one-second files, one at a time."""
 DEFAULT_MIN_CHILDREN = 20
 """A batch is spread over at least this many children (when it has as many files), so a small
 drop runs side by side as it would in per-file mode; Fargate starts 20 tasks a second."""
@@ -107,8 +104,8 @@ class PackingSettings:
     """How the files of one batch are shared among array children and processed in each."""
 
     files_per_child: int = DEFAULT_FILES_PER_CHILD
-    """Files a child processes when the batch is large (see :func:`files_per_child_for`); up to a
-    quarter more while a large backlog waits (see :attr:`longest_share`)."""
+    """The most files a child processes: its share while a large backlog waits (see
+    :func:`files_per_child_for`); fewer as the work runs out (see :meth:`children_for`)."""
     min_children: int = DEFAULT_MIN_CHILDREN
     """Children a batch is spread over at least (2 or more: never more children than files)."""
     parallelism: int = 1
@@ -127,19 +124,10 @@ class PackingSettings:
             raise ValueError("PackingSettings.min_children must be at least 2 (an array's minimum)")
 
     @property
-    def longest_share(self) -> int:
-        """Files a child gets while a large backlog waits: ``files_per_child`` stretched from
-        ``TARGET_CHILD_SECONDS`` to ``LONGEST_CHILD_SECONDS`` (300 one-second files)."""
-        return max(
-            self.files_per_child,
-            round(self.files_per_child * LONGEST_CHILD_SECONDS / TARGET_CHILD_SECONDS),
-        )
-
-    @property
     def wave(self) -> int:
         """Files the compute environment works through at once in the longest children:
-        ``capacity`` children of ``longest_share``."""
-        return self.capacity * self.longest_share
+        ``capacity`` children of ``files_per_child``."""
+        return self.capacity * self.files_per_child
 
     def children_for(self, count: int, *, waiting: int = 0) -> int:
         """How many children ``count`` files are shared among (0 for no files).
@@ -148,11 +136,12 @@ class PackingSettings:
         them (an approximate count; 0 when none). Batch starts children in the order they were
         submitted, so a child of size ``share`` is followed by about ``count + waiting`` more
         files; each child gets that remaining work's share of the compute environment,
-        ``(count + waiting) / capacity`` files, kept between ``longest_share`` and a child of
-        ``MIN_CHILD_SECONDS`` (a quarter of ``files_per_child`` at the default 4 minutes):
+        ``(count + waiting) / capacity`` files, kept between ``files_per_child`` and a child of
+        ``MIN_CHILD_SECONDS`` (a fifth of ``files_per_child`` at the default 5 minutes):
 
-        * more than one ``wave`` to do: the longest children, ``LONGEST_CHILD_SECONDS`` (the
-          top of AWS Batch's 3 to 5 minutes), the fewest image pulls per file;
+        * more than one ``wave`` to do: the longest children, ``files_per_child`` (at the
+          defaults ``TARGET_CHILD_SECONDS``, the top of AWS Batch's 3 to 5 minutes), the fewest
+          image pulls per file;
         * less: children shrink with the work left, so the burst's last children are short and
           every slot of the compute environment runs out of work within about one short child
           of the others, instead of one full child;
@@ -170,7 +159,7 @@ class PackingSettings:
         # ceil(count / share) with share = remaining / capacity, in whole numbers
         children = -(-count * self.capacity // remaining)
         children = min(children, max(1, int(count // fewest_files)))
-        children = max(children, math.ceil(count / self.longest_share), self.min_children)
+        children = max(children, math.ceil(count / self.files_per_child), self.min_children)
         return min(count, MAX_ARRAY_SIZE, children)
 
 

@@ -3,7 +3,7 @@
 A child of a packed array job runs many files and writes what became of each one beside the
 manifest (:mod:`..job.outcomes`, ``_manifests/ID/outcomes/<child>.json``). When the child's final
 event arrives, each of its files takes its state, exit code, reason, attempts, log and duration
-from its own outcome, not from the child's status: one bad file in a child of 240 fails alone.
+from its own outcome, not from the child's status: one bad file in a child of 300 fails alone.
 A file with no outcome (the child died before it got to the file, or could not write the
 object) keeps the child's status and reason.
 """
