@@ -127,6 +127,10 @@ class Scenario:
     overhead_per_file: float = 0.05
     count_lag: float = COUNT_LAG_SECONDS
     """How stale the queue's count may be (uniform from 0 to this many seconds)."""
+    image_pull_median: float = IMAGE_PULL_MEDIAN
+    """Median seconds to pull the image and start a container where it is not cached."""
+    files_per_child: int | None = None
+    """``PackingOptions.files_per_child``; ``None``: the construct's default."""
     seed: int = 7
 
 
@@ -170,7 +174,8 @@ def _packing(scenario: Scenario) -> PackingSettings:
         return PackingSettings(files_per_child=1, capacity=MAX_ARRAY_SIZE)
     job = JobOptions(vcpus=scenario.vcpus)
     options = PackingOptions(
-        expected_time_per_file=Duration.millis(round(scenario.seconds_per_file * 1000))
+        files_per_child=scenario.files_per_child,
+        expected_time_per_file=Duration.millis(round(scenario.seconds_per_file * 1000)),
     )
     return options.settings_for(job, ComputeOptions(max_vcpus=scenario.max_vcpus))
 
@@ -357,7 +362,7 @@ def _run(
     for container in containers:
         slot_free, slot = slots.take()
         pull_starts = launches.take(max(container.runnable_at, slot_free))
-        ready = pull_starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA)
+        ready = pull_starts + lognormal(rng, scenario.image_pull_median, IMAGE_PULL_SIGMA)
         ends = _work(scenario, container, ready, rng)
         slots.run(slot, slot_free, pull_starts, ready, ends)
         billed += max(60.0, ends - pull_starts) * scenario.vcpus
@@ -394,7 +399,7 @@ def _run_on_ec2(
         instance = slot // per_instance
         starts = max(container.runnable_at, slot_free)
         if instance not in pulled:
-            pulled[instance] = starts + lognormal(rng, IMAGE_PULL_MEDIAN, IMAGE_PULL_SIGMA)
+            pulled[instance] = starts + lognormal(rng, scenario.image_pull_median, IMAGE_PULL_SIGMA)
         ready = max(starts + lognormal(rng, CACHED_START_MEDIAN, 0.3), pulled[instance])
         ends = _work(scenario, container, ready, rng)
         slots.run(slot, slot_free, starts, ready, ends)
@@ -529,6 +534,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--writes-per-file", type=int, default=WRITES_PER_FILE)
     parser.add_argument("--packing-seed", type=int, default=Scenario.seed)
     parser.add_argument("--count-lag", type=float, default=COUNT_LAG_SECONDS)
+    parser.add_argument(
+        "--image-pull",
+        type=float,
+        default=IMAGE_PULL_MEDIAN,
+        help="median seconds to pull the image and start a container (default %(default)s)",
+    )
+    parser.add_argument(
+        "--files-per-child",
+        type=int,
+        default=None,
+        help="PackingOptions.files_per_child for packed mode (default: the construct's)",
+    )
 
 
 def from_arguments(args: argparse.Namespace) -> list[Result]:
@@ -545,6 +562,8 @@ def from_arguments(args: argparse.Namespace) -> list[Result]:
                 writes_per_file=args.writes_per_file,
                 seed=args.packing_seed,
                 count_lag=args.count_lag,
+                image_pull_median=args.image_pull,
+                files_per_child=args.files_per_child,
             )
         )
         for seconds in args.packing_seconds.split(",")
