@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from batch_pipeline_construct.runtime import clients
-from batch_pipeline_construct.runtime.records import query
+from batch_pipeline_construct.runtime.records import query, schema
 from batch_pipeline_construct.runtime.records.handler import CLOSE_RUN_KIND, handle
 from batch_pipeline_construct.runtime.records.report import RUN_REPORT_PREFIX, RUN_SUMMARY_KIND
 from tests.runtime.records_support import (
@@ -173,3 +173,24 @@ def test_a_file_after_the_quiet_gap_starts_the_next_run(records: RecordsPipeline
     assert [run.files for run in runs] == [1, 5]
     current = query.current_run(records.table)
     assert current is not None and current.run_id == runs[0].run_id != close["runId"]
+
+
+def test_a_run_left_with_no_files_is_not_reported_empty(records: RecordsPipeline) -> None:
+    # Its files were all retried before it closed (``retry`` takes each off the run's counts):
+    # the run waits for their new jobs to join it instead of summarizing nothing.
+    sent = sent_messages()
+    run_all(records)
+    close = json.loads(sent[0]["MessageBody"])
+    records.table.client.update_item(
+        TableName=records.table.name,
+        Key={schema.PARTITION_KEY: {"S": schema.run_key(close["runId"])}},
+        UpdateExpression="SET #files = :none, #finished = :none",
+        ExpressionAttributeNames={"#files": schema.RUN_FILES, "#finished": schema.RUN_FINISHED},
+        ExpressionAttributeValues={":none": {"N": "0"}},
+    )
+
+    assert handle(sqs_batch(close), clock=lambda: START + QUIET + 1) == {"batchItemFailures": []}
+
+    assert records.published() == []
+    run = query.get_run(records.table, close["runId"])
+    assert run is not None and run.reported_at is None

@@ -34,6 +34,11 @@ def record_key_of(ref: ObjectRef) -> str | None:
     )
 
 
+REOPEN_ATTEMPTS = 5
+"""Reads and conditional writes ``reopen`` makes of one file while its record or run changes
+under it (the record function counting the file, a transaction conflict) before it gives up."""
+
+
 def reopen(table: RecordsTable, ref: ObjectRef, *, states: tuple[str, ...], now: float) -> bool:
     """Forget ``ref``'s claim so the arrival code can claim and submit it again.
 
@@ -42,14 +47,32 @@ def reopen(table: RecordsTable, ref: ObjectRef, *, states: tuple[str, ...], now:
     retrying the same file start one job. A record in a run that is not reported yet leaves
     that run in the same transaction (its file and, if counted, its outcome are taken off the
     run's counts): the file joins a run again as a new file when its new job shows up, so the
-    run counts it once. A reported run keeps its counts, as its report does. True when the
-    file may now be claimed.
+    run counts it once. A reported run keeps its counts, as its report does. Every write
+    requires the record as it was read (its run, and whether the run counted it), so a record
+    that changes in between is read again, up to ``REOPEN_ATTEMPTS`` times. True when the file
+    may now be claimed; False when it may not (no longer in ``states``, or still changing).
     """
-    from botocore.exceptions import ClientError
-
     key = record_key_of(ref)
     if key is None:
         return True
+    delete = _conditional_delete(table, key, states=states, now=now)
+    for _ in range(REOPEN_ATTEMPTS):
+        item = table.client.get_item(
+            TableName=table.name, Key={schema.PARTITION_KEY: {"S": key}}, ConsistentRead=True
+        ).get("Item")
+        if item is None or schema.RUN_ID not in item:
+            done = _delete_as_read(table, delete, item)
+        else:
+            done = _leave_open_run(table, delete, item)
+        if done is not None:
+            return done
+    return False
+
+
+def _conditional_delete(
+    table: RecordsTable, key: str, *, states: tuple[str, ...], now: float
+) -> dict[str, Any]:
+    """The DeleteItem of ``key``'s record, conditioned on ``states`` (see :func:`reopen`)."""
     if states:
         placeholders = {f":s{index}": {"S": state} for index, state in enumerate(states)}
         condition = f"#state IN ({', '.join(placeholders)})"
@@ -59,31 +82,84 @@ def reopen(table: RecordsTable, ref: ObjectRef, *, states: tuple[str, ...], now:
         condition = "attribute_not_exists(#claim) OR #claim <> :pending OR #lease < :now"
         names = {"#claim": schema.CLAIM_STATUS, "#lease": schema.LEASE_UNTIL}
         values = {":pending": {"S": schema.CLAIM_PENDING}, ":now": {"N": str(int(now))}}
-    delete: dict[str, Any] = {
+    return {
         "TableName": table.name,
         "Key": {schema.PARTITION_KEY: {"S": key}},
         "ConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
-    item = table.client.get_item(
-        TableName=table.name, Key={schema.PARTITION_KEY: {"S": key}}, ConsistentRead=True
-    ).get("Item")
-    if item is not None and schema.RUN_ID in item and _leave_open_run(table, delete, item):
-        return True
+
+
+def _with_condition(
+    operation: dict[str, Any], condition: str, names: dict[str, str], values: dict[str, Any]
+) -> dict[str, Any]:
+    """``operation`` with ``condition`` added to its own (AND)."""
+    return {
+        **operation,
+        "ConditionExpression": f"({operation['ConditionExpression']}) AND {condition}",
+        "ExpressionAttributeNames": {**operation["ExpressionAttributeNames"], **names},
+        "ExpressionAttributeValues": {**operation["ExpressionAttributeValues"], **values},
+    }
+
+
+def _delete_as_read(
+    table: RecordsTable, delete: dict[str, Any], item: dict[str, Any] | None, run_id: str = ""
+) -> bool | None:
+    """Delete the record while it is in no run (``item`` without one, or no record), or still
+    in run ``run_id`` (a reported run, whose counts stay). True when deleted, False when its
+    state forbids, None when it joined a run meanwhile (read it again)."""
+    from botocore.exceptions import ClientError
+
+    if run_id:
+        condition, values = "#run = :run", {":run": {"S": run_id}}
+    else:
+        condition, values = "attribute_not_exists(#run)", {}
     try:
-        table.client.delete_item(**delete)
+        table.client.delete_item(
+            **_with_condition(delete, condition, {"#run": schema.RUN_ID}, values)
+        )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        if item is None:
+            return False
+        return None if _still_reopenable(table, delete) else False
+    return True
+
+
+def _still_reopenable(table: RecordsTable, delete: dict[str, Any]) -> bool:
+    """Whether the record still meets ``delete``'s own condition (its state), checked by
+    DynamoDB (a ConditionCheck): a write refused for another reason (the record joined a run,
+    or the run counted it) is worth another read."""
+    from botocore.exceptions import ClientError
+
+    check = {
+        name: delete[name]
+        for name in (
+            "TableName",
+            "Key",
+            "ConditionExpression",
+            "ExpressionAttributeNames",
+            "ExpressionAttributeValues",
+        )
+    }
+    try:
+        table.client.transact_write_items(TransactItems=[{"ConditionCheck": check}])  # type: ignore[typeddict-item]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             return False
         raise
     return True
 
 
-def _leave_open_run(table: RecordsTable, delete: dict[str, Any], item: dict[str, Any]) -> bool:
+def _leave_open_run(
+    table: RecordsTable, delete: dict[str, Any], item: dict[str, Any]
+) -> bool | None:
     """Delete the record (``delete``) and take it off its run's counts, in one transaction,
-    while the record is still as read (``item``) and its run not reported nor being reported;
-    False when either has changed."""
+    while the record is still as read (``item``) and its run not reported nor being reported.
+    A reported run keeps its counts: the record alone is deleted. True when deleted, False
+    when its state forbids, None when the record or run changed meanwhile (read it again)."""
     from botocore.exceptions import ClientError
 
     run_id = item[schema.RUN_ID]["S"]
@@ -99,19 +175,12 @@ def _leave_open_run(table: RecordsTable, delete: dict[str, Any], item: dict[str,
     )
     transaction: list[dict[str, Any]] = [
         {
-            "Delete": {
-                **delete,
-                "ConditionExpression": f"({delete['ConditionExpression']}) AND {record_condition}",
-                "ExpressionAttributeNames": {
-                    **delete["ExpressionAttributeNames"],
-                    "#run": schema.RUN_ID,
-                    "#counted": schema.RUN_COUNTED,
-                },
-                "ExpressionAttributeValues": {
-                    **delete["ExpressionAttributeValues"],
-                    ":run": {"S": run_id},
-                },
-            }
+            "Delete": _with_condition(
+                delete,
+                record_condition,
+                {"#run": schema.RUN_ID, "#counted": schema.RUN_COUNTED},
+                {":run": {"S": run_id}},
+            )
         },
         {
             "Update": {
@@ -133,7 +202,14 @@ def _leave_open_run(table: RecordsTable, delete: dict[str, Any], item: dict[str,
     try:
         table.client.transact_write_items(TransactItems=transaction)  # type: ignore[arg-type]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        record, run = [
+            reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])
+        ] or ["", ""]
+        if record == "None" and run == "ConditionalCheckFailed":
+            return _delete_as_read(table, delete, item, run_id=run_id)
+        if record == "ConditionalCheckFailed" and not _still_reopenable(table, delete):
             return False
-        raise
+        return None
     return True

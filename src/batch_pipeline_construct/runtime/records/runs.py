@@ -109,7 +109,9 @@ class RunBook:
         """The run, claimed for its report, when it is finished; :class:`Wait` when only its
         quiet gap is left; None when it is not finished, reported, or claimed by another."""
         run = self.get(run_id)
-        if run is None or run.reported_at is not None or not run.all_finished:
+        if run is None or run.reported_at is not None or not run.all_finished or not run.files:
+            # A run of no files (its only file retried before the run closed) waits for that
+            # file's new job to join it.
             return None
         now = self._clock()
         quiet_until = run.last_seen + self._quiet_seconds
@@ -123,7 +125,7 @@ class RunBook:
                 ConditionExpression=(
                     "attribute_not_exists(#reported)"
                     " AND (attribute_not_exists(#claimed) OR #claimed < :now)"
-                    " AND #finished >= #files AND #last_seen <= :cutoff"
+                    " AND #files > :none AND #finished >= #files AND #last_seen <= :cutoff"
                 ),
                 ExpressionAttributeNames={
                     "#claimed": schema.RUN_REPORT_CLAIMED_UNTIL,
@@ -136,6 +138,7 @@ class RunBook:
                     ":until": _number(now + REPORT_LEASE_SECONDS),
                     ":now": _number(now),
                     ":cutoff": _number(now - self._quiet_seconds),
+                    ":none": _number(0),
                 },
             )
         except ClientError as error:
