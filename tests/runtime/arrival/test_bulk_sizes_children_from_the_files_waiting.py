@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from batch_pipeline_construct.runtime import clients, settings
+from batch_pipeline_construct.runtime.arrival.bulk import count_read_seconds
 from batch_pipeline_construct.runtime.arrival.handler import handler
 from tests.runtime.runtime_pipeline import (
     OUTPUT_BUCKET,
@@ -140,3 +141,20 @@ def test_a_lone_file_is_submitted_without_counting_the_queue(packed: Pipeline) -
     assert faults.count("sqs.GetQueueAttributes") == 0
     [job] = packed.jobs()
     assert "arrayProperties" not in job
+
+
+def test_the_count_is_not_read_when_it_would_leave_the_submission_short_of_time(
+    packed: Pipeline,
+) -> None:
+    event = deliver(packed, LIMIT)
+    faults = AwsFaults().install(clients.sqs())
+    # Enough for the manifest's write and the SubmitJob call, not for the count's read too.
+    just_short = count_read_seconds() - clients.worst_case_seconds(clients.sqs())
+
+    with SimulatedClock().botocore_sleeps():
+        answer = handler(event, LambdaContext(remaining_millis=int(just_short * 1000)))
+
+    assert answer == {"batchItemFailures": []}
+    assert faults.count("sqs.GetQueueAttributes") == 0
+    [job] = packed.jobs()
+    assert job["arrayProperties"]["size"] == 4  # cut at its limit: packed, the guess

@@ -315,20 +315,28 @@ def _top_up(collection: _Collection, invocation: Invocation) -> list[str]:
     return acked
 
 
+def count_read_seconds() -> float:
+    """The time left an invocation needs to read the queue's count: the read's worst case, and
+    then still the manifest's write and the SubmitJob call at theirs, each with its margin."""
+    return sum(
+        clients.worst_case_seconds(client) + CALL_MARGIN_SECONDS
+        for client in (clients.sqs(), clients.s3(), clients.batch())
+    )
+
+
 def _files_waiting(collection: _Collection, invocation: Invocation) -> int:
     """About how many files wait behind this invocation's: the arrival queue's messages, visible
     or received by other invocations and not yet done (one file each, as S3 sends them), from
     one GetQueueAttributes call. SQS's counts are approximate and may lag a minute; a wrong
     count only sizes children differently (see ``PackingSettings.children_for``).
 
-    When the count cannot be read (or time is short), the guess made before it was read: a
+    When the count cannot be read, or reading it could leave the manifest's write and the
+    SubmitJob call less than their own worst case, the guess made before it was read: a
     collection cut at its limit has a full wave behind it, any other nothing.
     """
     url = invocation.settings.arrival_queue_url
     sqs = clients.sqs()
-    if url is not None and invocation.time_left() > (
-        clients.worst_case_seconds(sqs) + CALL_MARGIN_SECONDS
-    ):
+    if url is not None and invocation.time_left() > count_read_seconds():
         try:
             counts = sqs.get_queue_attributes(
                 QueueUrl=url,
