@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,18 @@ def create_records_table(name: str = RECORDS_TABLE) -> RecordsTable:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
     )
     return RecordsTable(client, name)
+
+
+def put_run_item(table: RecordsTable, run_id: str, numbers: Mapping[str, float]) -> None:
+    """Run ``run_id``'s item with ``numbers`` (by their ``schema`` names: ``RUN_FILES``, ...),
+    as the record function keeps it."""
+    table.client.put_item(
+        TableName=table.name,
+        Item={
+            schema.PARTITION_KEY: {"S": schema.run_key(run_id)},
+            **{name: {"N": str(value)} for name, value in numbers.items()},
+        },
+    )
 
 
 def put_claim(

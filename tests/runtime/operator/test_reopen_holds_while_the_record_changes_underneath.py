@@ -20,7 +20,7 @@ from batch_pipeline_construct.runtime.operator.file_records import (
 )
 from batch_pipeline_construct.runtime.records import schema
 from batch_pipeline_construct.runtime.records.query import RecordsTable
-from tests.runtime.records_support import create_records_table
+from tests.runtime.records_support import create_records_table, put_run_item
 from tests.support import AwsFaults, Call, Outcome, first_calls
 
 RUN = "20261125T070000Z-abc123"
@@ -49,15 +49,15 @@ def put_record(table: RecordsTable, state: str, *, run: bool = True, counted: bo
     table.client.put_item(TableName=table.name, Item=item)
 
 
-def put_run(table: RecordsTable, files: int, finished: int, failed: int, **extra: Any) -> None:
-    table.client.put_item(
-        TableName=table.name,
-        Item={
-            schema.PARTITION_KEY: {"S": schema.run_key(RUN)},
-            schema.RUN_FILES: {"N": str(files)},
-            schema.RUN_FINISHED: {"N": str(finished)},
-            schema.RUN_FAILED: {"N": str(failed)},
-            schema.RUN_SUCCEEDED: {"N": str(finished - failed)},
+def put_run(table: RecordsTable, files: int, finished: int, failed: int, **extra: float) -> None:
+    put_run_item(
+        table,
+        RUN,
+        {
+            schema.RUN_FILES: files,
+            schema.RUN_FINISHED: finished,
+            schema.RUN_FAILED: failed,
+            schema.RUN_SUCCEEDED: finished - failed,
             **extra,
         },
     )
@@ -189,7 +189,7 @@ def test_a_file_no_longer_failed_is_left_alone_at_once(table: RecordsTable) -> N
 
 
 def test_a_reported_run_keeps_its_counts(table: RecordsTable) -> None:
-    put_run(table, files=3, finished=3, failed=1, **{schema.RUN_REPORTED_AT: {"N": "1"}})
+    put_run(table, files=3, finished=3, failed=1, **{schema.RUN_REPORTED_AT: 1})
     put_record(table, "failed", counted=True)
 
     assert reopen(table, REF, states=STATES, now=0) is True

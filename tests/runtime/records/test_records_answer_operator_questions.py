@@ -10,7 +10,7 @@ import pytest
 from batch_pipeline_construct.runtime.records import query, schema
 from batch_pipeline_construct.runtime.records.query import RecordsTable
 from batch_pipeline_construct.runtime.records.schema import FileState
-from tests.runtime.records_support import create_records_table, put_claim
+from tests.runtime.records_support import create_records_table, put_claim, put_run_item
 
 RUN = "20261124T220000Z-0a1b2c"
 
@@ -38,14 +38,14 @@ def set_fields(table: RecordsTable, partition_key: str, **fields: Any) -> None:
 def put_run(
     table: RecordsTable, run_id: str, *, files: int, finished: int, first_seen: float
 ) -> None:
-    table.client.put_item(
-        TableName=table.name,
-        Item={
-            schema.PARTITION_KEY: {"S": schema.run_key(run_id)},
-            schema.RUN_FILES: {"N": str(files)},
-            schema.RUN_FINISHED: {"N": str(finished)},
-            schema.RUN_FIRST_SEEN: {"N": str(first_seen)},
-            schema.RUN_LAST_SEEN: {"N": str(first_seen)},
+    put_run_item(
+        table,
+        run_id,
+        {
+            schema.RUN_FILES: files,
+            schema.RUN_FINISHED: finished,
+            schema.RUN_FIRST_SEEN: first_seen,
+            schema.RUN_LAST_SEEN: first_seen,
         },
     )
     table.client.put_item(
