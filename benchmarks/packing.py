@@ -27,7 +27,8 @@ construct configures the arrival function. What is modelled, each step a functio
    environment has vCPUs free (``--max-vcpus``) and Fargate grants a launch (token bucket: 100
    burst, 20/s sustained); scheduling delay (median 7 s) and image pull + start (median 35 s,
    tail to ~90 s) are lognormal; each file's time is lognormal around its mean; the resolver runs
-   ``parallelism`` files side by side and adds ``--overhead-per-file`` for starting the command.
+   ``parallelism`` files side by side and adds ``Scenario.overhead_per_file`` (0.05 s) for starting
+   the command.
 4. ``_cost``: Fargate list price per vCPU-hour and GB-hour, per second with a one-minute minimum
    counted from the start of the image pull; the outcome objects' S3 PUTs (one per file, at
    most) priced separately.
